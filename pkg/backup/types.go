@@ -1,0 +1,74 @@
+package backup
+
+import "time"
+
+// The two API groups that serve kind Backup.
+const (
+	GroupV1  = "pingcap.com"    // operator v1: no status subresource
+	GroupV2  = "br.pingcap.com" // operator v2: status subresource
+	Version  = "v1alpha1"
+	Resource = "backups"
+)
+
+// Upstream defaults of spec.backoffRetryPolicy.
+const (
+	DefaultMaxRetryTimes    = 2
+	DefaultMinRetryDuration = Duration(300 * time.Second)
+	DefaultRetryTimeout     = Duration(30 * time.Minute)
+)
+
+// Backup is what the plugin reads from either group.
+type Backup struct {
+	Group           string      `json:"group"`
+	Version         string      `json:"version"`
+	Namespace       string      `json:"namespace"`
+	Name            string      `json:"name"`
+	UID             string      `json:"uid"`
+	ResourceVersion string      `json:"resourceVersion"`
+	Created         time.Time   `json:"created"`
+	Mode            string      `json:"mode"`
+	LogSubcommand   string      `json:"logSubcommand,omitempty"`
+	Phase           string      `json:"phase"`
+	Policy          RetryPolicy `json:"retryPolicy"`
+	// Records is status.backoffRetryStatus in the order the controller wrote it.
+	Records    []RetryRecord `json:"retryRecords"`
+	Conditions []Condition   `json:"conditions"`
+	// CheckpointTS is status.logCheckpointTs as written (a TiDB TSO).
+	CheckpointTS string `json:"logCheckpointTs,omitempty"`
+}
+
+// RetryPolicy is spec.backoffRetryPolicy with each field's source kept, so
+// output can say which values are upstream defaults.
+type RetryPolicy struct {
+	MaxRetryTimes           int      `json:"maxRetryTimes"`
+	MaxRetryTimesDefault    bool     `json:"maxRetryTimesIsDefault"`
+	MinRetryDuration        Duration `json:"minRetryDuration"`
+	MinRetryDurationDefault bool     `json:"minRetryDurationIsDefault"`
+	RetryTimeout            Duration `json:"retryTimeout"`
+	RetryTimeoutDefault     bool     `json:"retryTimeoutIsDefault"`
+}
+
+// RetryRecord is one element of status.backoffRetryStatus.
+type RetryRecord struct {
+	RetryNum        int        `json:"retryNum"`
+	DetectFailedAt  *time.Time `json:"detectFailedAt,omitempty"`
+	ExpectedRetryAt *time.Time `json:"expectedRetryAt,omitempty"`
+	RealRetryAt     *time.Time `json:"realRetryAt,omitempty"`
+	RetryReason     string     `json:"retryReason,omitempty"`
+	OriginalReason  string     `json:"originalReason,omitempty"`
+}
+
+// Condition covers both v1's BackupCondition and v2's metav1.Condition.
+type Condition struct {
+	Type               string     `json:"type"`
+	Status             string     `json:"status"`
+	Reason             string     `json:"reason,omitempty"`
+	Message            string     `json:"message,omitempty"`
+	LastTransitionTime *time.Time `json:"lastTransitionTime,omitempty"`
+}
+
+// GroupVersion is "group/version", as kubectl prints apiVersion.
+func (b *Backup) GroupVersion() string { return b.Group + "/" + b.Version }
+
+// IsLog reports a log backup (spec.backupMode: log).
+func (b *Backup) IsLog() bool { return b.Mode == "log" }

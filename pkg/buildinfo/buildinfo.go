@@ -1,0 +1,12 @@
+// Package buildinfo holds what the linker stamps into a release build.
+package buildinfo
+
+// Set with -ldflags "-X ...buildinfo.Version=v1.2.3"; these are the only
+// package-level variables in the plugin and are never written at run time.
+var (
+	Version = "dev"
+	Commit  = "none"
+)
+
+// UserAgent names the plugin in API server audit logs.
+func UserAgent() string { return "kubectl-logbackup/" + Version }

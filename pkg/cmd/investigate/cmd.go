@@ -1,0 +1,57 @@
+// Package investigate is `kubectl logbackup investigate`: everything about
+// one backup in one view, with a diagnosis.
+package investigate
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+const example = `  # One backup, by namespace/name
+  kubectl logbackup investigate tidb-cluster/nightly
+
+  # The same, with -n, as JSON
+  kubectl logbackup investigate nightly -n tidb-cluster -o json
+
+  # An operator v2 backup whose name also exists in pingcap.com
+  kubectl logbackup investigate tidb-cluster/nightly --api-group br.pingcap.com
+
+  # The controller runs somewhere unusual
+  kubectl logbackup investigate tidb-cluster/nightly --controller-namespace ops \
+    --controller-selector app=my-tidb-operator`
+
+// NewCmd wires the flags to Options; the logic lives in options.go.
+func NewCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(flags, streams)
+	cmd := &cobra.Command{
+		Use:   "investigate [NAMESPACE/]NAME",
+		Short: "Show everything about one backup and say what to do next",
+		Long: `Show a TiDB Operator Backup, its retry history, events, jobs, pods, the failed
+pod's log and the controller's log lines about it, then a diagnosis.
+
+The Backup API is found by discovery (pingcap.com for operator v1,
+br.pingcap.com for operator v2). A source the user may not read is shown as an
+error in its own section; the command still exits 0 when the backup was read.`,
+		Example: example,
+		Args:    exactlyOneBackup,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func exactlyOneBackup(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageError(cmd, "expected exactly one backup as NAMESPACE/NAME or NAME, got %d arguments", len(args))
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package diagnose turns a gathered report into findings: a short verdict
+// and the next step, most urgent first. Each rule reads the report only;
+// none calls the API, so diagnosis is the same for live and saved data.
+package diagnose
+
+import (
+	"sort"
+	"time"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// Options tune the thresholds.
+type Options struct {
+	// CheckpointLag above which a running log backup is reported stalled.
+	CheckpointLag time.Duration
+}
+
+// DefaultCheckpointLag is the default of --checkpoint-lag.
+const DefaultCheckpointLag = 10 * time.Minute
+
+type rule func(r *report.Report, o Options) []report.Finding
+
+// Diagnose runs every rule; when none finds anything it says so.
+func Diagnose(r *report.Report, o Options) []report.Finding {
+	rules := []rule{exhausted, atLimit, containers, storageErrors, logNotCovered,
+		pendingRetry, checkpointLag, controllerMissing, forbiddenSections}
+	var out []report.Finding
+	if r.Backup.Backup == nil {
+		return out
+	}
+	for _, run := range rules {
+		out = append(out, run(r, o)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) < rank(out[j].Severity) })
+	if len(out) == 0 || out[0].Severity == report.Info && noProblem(r) {
+		out = append([]report.Finding{healthy(r)}, out...)
+	}
+	return out
+}
+
+func rank(s report.Severity) int {
+	switch s {
+	case report.Critical:
+		return 0
+	case report.Warning:
+		return 1
+	}
+	return 2
+}
+
+func noProblem(r *report.Report) bool {
+	return r.Backup.Backup.Phase != "Failed" && r.Backup.Retry.Used == 0
+}

@@ -1,0 +1,220 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+func exhausted(r *report.Report, _ Options) []report.Finding {
+	b, s := r.Backup.Backup, r.Backup.Retry
+	if s.ExhaustedBy == "" {
+		return nil
+	}
+	why := fmt.Sprintf("all %d allowed retries were used (%d records)", s.Allowed, s.Used)
+	if s.ExhaustedBy == backup.ExhaustedByTimeout {
+		why = fmt.Sprintf("the retry timeout of %s since the first failure ran out", b.Policy.RetryTimeout)
+	}
+	return []report.Finding{{
+		Severity: report.Critical,
+		Summary:  fmt.Sprintf("Retries exhausted: %s; the backup is Failed (%s).", why, s.FailedReason),
+		Next: "Manual action needed: fix the cause shown below first. The controller skips Failed backups, " +
+			"so resetting the retry records will not restart it: recreate the backup once the cause is fixed.",
+	}}
+}
+
+func atLimit(r *report.Report, _ Options) []report.Finding {
+	b, s := r.Backup.Backup, r.Backup.Retry
+	if s.ExhaustedBy != "" || b.Phase == backup.PhaseFailed || s.Used == 0 || !s.AtLimit {
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Warning,
+		Summary:  fmt.Sprintf("Retry limit reached (%d of %d used, retry timeout %s): the next failure ends the backup.", s.Used, s.Allowed, b.Policy.RetryTimeout),
+		Next:     fmt.Sprintf("Fix the cause before it fails again; once fixed, `kubectl logbackup reset-retries %s` gives it a fresh retry budget.", r.Target),
+	}}
+}
+
+func containers(r *report.Report, _ Options) []report.Finding {
+	var out []report.Finding
+	for _, p := range r.Workload.Pods {
+		for _, c := range p.Containers {
+			if f, ok := containerFinding(p, c); ok {
+				out = append(out, f)
+			}
+		}
+		if len(out) > 0 {
+			break // the newest failing pod tells the current cause
+		}
+	}
+	return out
+}
+
+func containerFinding(p report.Pod, c report.Container) (report.Finding, bool) {
+	where := fmt.Sprintf("container %s of pod %s", c.Name, p.Name)
+	switch {
+	case c.Reason == "OOMKilled" || c.MemoryLimit != "":
+		limit := c.MemoryLimit
+		next := "Set a memory limit for the backup in spec.resources.limits.memory, large enough for the data set."
+		if limit != "" {
+			next = fmt.Sprintf("Raise spec.resources.limits.memory above %s (for example to %s), then let the retry run.", limit, doubled(limit))
+		} else {
+			limit = "none set"
+		}
+		return report.Finding{Severity: report.Critical,
+			Summary: fmt.Sprintf("The %s was OOMKilled (memory limit %s).", where, limit), Next: next}, true
+	case c.Reason == "ImagePullBackOff" || c.Reason == "ErrImagePull" || c.Reason == "InvalidImageName":
+		return report.Finding{Severity: report.Critical,
+			Summary: fmt.Sprintf("The %s cannot pull its image (%s): %s", where, c.Reason, c.Message),
+			Next:    "Check the image name and tag (spec.toolImage, the operator's br image) and the registry credentials (imagePullSecrets)."}, true
+	case c.Reason == "CrashLoopBackOff" || c.Reason == "CreateContainerConfigError":
+		return report.Finding{Severity: report.Warning,
+			Summary: fmt.Sprintf("The %s is in %s: %s", where, c.Reason, c.Message),
+			Next:    "Read the pod log below; CreateContainerConfigError usually means a missing Secret or ConfigMap."}, true
+	case c.State == "terminated" && c.ExitCode != nil && *c.ExitCode != 0:
+		return report.Finding{Severity: report.Warning,
+			Summary: fmt.Sprintf("The %s exited with code %d (%s).", where, *c.ExitCode, c.Reason),
+			Next:    "Read the pod log below for the error br reported."}, true
+	}
+	return report.Finding{}, false
+}
+
+// doubled suggests twice a memory quantity, in the unit a person would write.
+func doubled(q string) string {
+	v, err := resource.ParseQuantity(q)
+	if err != nil {
+		return "twice that"
+	}
+	v.Add(v)
+	return v.String()
+}
+
+// storageProblem maps what br and the cloud SDKs print to what to check.
+type storageProblem struct {
+	needles []string
+	what    string
+}
+
+func storageProblems() []storageProblem {
+	return []storageProblem{
+		{[]string{"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "AuthorizationFailure", "403 Forbidden"},
+			"the storage credentials: the Secret named in the backup's storage spec, its keys, and the bucket policy"},
+		{[]string{"NoSuchBucket", "BucketNotFound", "ContainerNotFound"},
+			"that the bucket (or container) in the backup's storage spec exists, in that region"},
+		{[]string{"RequestTimeout", "i/o timeout", "connection refused", "no such host", "TLS handshake timeout", "context deadline exceeded"},
+			"connectivity from the backup pod to the storage endpoint: DNS, proxy, network policies, endpoint URL"},
+	}
+}
+
+func storageErrors(r *report.Report, _ Options) []report.Finding {
+	for _, line := range r.PodLog.Lines {
+		for _, p := range storageProblems() {
+			for _, n := range p.needles {
+				if strings.Contains(line, n) {
+					return []report.Finding{{
+						Severity: report.Critical,
+						Summary:  fmt.Sprintf("Storage error in the log of pod %s: %s.", r.PodLog.Pod, n),
+						Next:     "Check " + p.what + ".",
+					}}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func logNotCovered(r *report.Report, _ Options) []report.Finding {
+	b := r.Backup.Backup
+	if !b.IsLog() || b.Phase != backup.PhaseFailed || len(b.Records) > 0 {
+		return nil
+	}
+	reason := ""
+	if c := b.Condition(backup.PhaseFailed); c != nil {
+		reason = fmt.Sprintf(" (%s: %s)", c.Reason, c.Message)
+	}
+	return []report.Finding{{
+		Severity: report.Warning,
+		Summary:  "This log backup is Failed and has no retry records: the retry policy does not cover this failure" + reason + ".",
+		Next:     "Upstream operators retry snapshot backups only. Fix the cause, then restart the log backup (recreate it, or set spec.logSubcommand to log-start again).",
+	}}
+}
+
+func pendingRetry(r *report.Report, _ Options) []report.Finding {
+	s := r.Backup.Retry
+	if s.Pending == nil || r.Backup.Backup.Phase == backup.PhaseFailed || s.Pending.ExpectedRetryAt == nil {
+		return nil
+	}
+	due := *s.Pending.ExpectedRetryAt
+	if s.PendingOverdue {
+		return []report.Finding{{
+			Severity: report.Warning,
+			Summary: fmt.Sprintf("Retry %d was due at %s (%s ago) and has not run.",
+				s.Pending.RetryNum, due.UTC().Format(time.RFC3339), duration.HumanDuration(r.GeneratedAt.Sub(due))),
+			Next: "Check that the operator's controller is running and reconciling (controller section below).",
+		}}
+	}
+	return []report.Finding{{
+		Severity: report.Info,
+		Summary: fmt.Sprintf("Retry %d of %d is pending, due at %s (in %s).",
+			s.Pending.RetryNum, s.Allowed, due.UTC().Format(time.RFC3339), duration.HumanDuration(due.Sub(r.GeneratedAt))),
+		Next: "Nothing to do until then, unless the cause below needs fixing first.",
+	}}
+}
+
+func checkpointLag(r *report.Report, o Options) []report.Finding {
+	cp, b := r.Backup.Checkpoint, r.Backup.Backup
+	if cp == nil || o.CheckpointLag <= 0 || time.Duration(cp.Lag) <= o.CheckpointLag {
+		return nil
+	}
+	if b.LogSubcommand == "log-stop" || b.LogSubcommand == "log-pause" || b.Phase == "Stopped" || b.Phase == "Paused" || b.Phase == backup.PhaseFailed {
+		return nil // stopped, paused or failed: the lag is expected, or another finding says why
+	}
+	return []report.Finding{{
+		Severity: report.Warning,
+		Summary: fmt.Sprintf("The log backup checkpoint is %s behind (at %s; threshold %s).",
+			duration.HumanDuration(time.Duration(cp.Lag)), cp.Time.UTC().Format(time.RFC3339), o.CheckpointLag),
+		Next: "The log backup task is not advancing: check the TiKV and PD health and the log backup task status (`br log status`).",
+	}}
+}
+
+func controllerMissing(r *report.Report, _ Options) []report.Finding {
+	if r.Controller.Error == "" {
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Info,
+		Summary:  "Controller logs unavailable: " + r.Controller.Error + ".",
+	}}
+}
+
+// forbiddenSections names the other sections the user may not read.
+func forbiddenSections(r *report.Report, _ Options) []report.Finding {
+	var out []report.Finding
+	for _, s := range []struct{ name, err string }{
+		{"events", r.Events.Error}, {"jobs and pods", r.Workload.Error}, {"pod log", r.PodLog.Error},
+	} {
+		if s.err != "" {
+			out = append(out, report.Finding{Severity: report.Info, Summary: fmt.Sprintf("Section %s incomplete: %s.", s.name, s.err)})
+		}
+	}
+	return out
+}
+
+func healthy(r *report.Report) report.Finding {
+	b := r.Backup.Backup
+	return report.Finding{Severity: report.Info,
+		Summary: fmt.Sprintf("No problem found: phase %s, no retries recorded.", orDash(b.Phase))}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

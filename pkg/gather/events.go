@@ -1,0 +1,95 @@
+package gather
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// RetryReasons are the event reasons that tell the retry story: the
+// log-backup-retry feature's own and the operator's Job/PVC failures.
+func RetryReasons() []string {
+	return []string{"RetryStarted", "RetryExhausted", "BackupFailed", "FailedCreate", "FailedDelete", "BackoffLimitExceeded"}
+}
+
+// EventTTLNote explains an empty list: the API server forgets events.
+const EventTTLNote = "no events: the API server keeps events for about an hour (--event-ttl), so an older failure has none; the retry history above is then the only record"
+
+// gatherEvents reads the events of each object by its UID: a name match
+// would also return events of any other kind's object with that name.
+func gatherEvents(ctx context.Context, kube kubernetes.Interface, ns string, uids []types.UID, limit int) ([]report.Event, error) {
+	var mu sync.Mutex
+	var out []report.Event
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, uid := range uids {
+		g.Go(func() error {
+			sel := fields.OneTermEqualSelector("involvedObject.uid", string(uid)).String()
+			list, err := kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range list.Items {
+				out = append(out, eventFrom(&list.Items[i]))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sortEvents orders by last seen, newest first.
+func sortEvents(evs []report.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].LastSeen.After(evs[j].LastSeen) })
+}
+
+func eventFrom(e *corev1.Event) report.Event {
+	out := report.Event{
+		Object:   e.InvolvedObject.Kind + "/" + e.InvolvedObject.Name,
+		Type:     e.Type,
+		Reason:   e.Reason,
+		Message:  e.Message,
+		Count:    e.Count,
+		LastSeen: lastSeen(e),
+	}
+	if out.Count == 0 {
+		out.Count = 1
+	}
+	for _, r := range RetryReasons() {
+		if e.Reason == r {
+			out.Retry = true
+		}
+	}
+	return out
+}
+
+// lastSeen picks the newest of the timestamps that the old and the new
+// event APIs fill in.
+func lastSeen(e *corev1.Event) time.Time {
+	t := e.LastTimestamp.Time
+	if e.Series != nil && e.Series.LastObservedTime.After(t) {
+		t = e.Series.LastObservedTime.Time
+	}
+	if e.EventTime.After(t) {
+		t = e.EventTime.Time
+	}
+	if t.IsZero() {
+		t = e.CreationTimestamp.Time
+	}
+	return t
+}

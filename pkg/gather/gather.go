@@ -1,0 +1,143 @@
+package gather
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// Clients are the API clients the collectors use.
+type Clients struct {
+	Kube    kubernetes.Interface
+	Dynamic dynamic.Interface
+}
+
+// Options tune what investigate reads.
+type Options struct {
+	APIGroup            string        // --api-group: "" searches every served group
+	Tail                int64         // lines of the failed pod's log
+	ControllerTail      int           // controller lines kept
+	ControllerNamespace string        // "" = all namespaces
+	ControllerSelector  string        // "" = the operator's default for the group
+	Since               time.Duration // 0 = from a little before the first retry
+	LimitBytes          int64         // per log read
+	Parallel            int           // bound on concurrent API requests
+	Now                 time.Time
+}
+
+// sinceMargin is how far before the first sign of trouble the controller
+// log is read, to include what led up to it.
+const sinceMargin = 5 * time.Minute
+
+// Investigate gathers the report. The error is non-nil only when the
+// backup itself could not be read; every other failure stays in its section.
+func Investigate(ctx context.Context, c Clients, ref backup.Ref, o Options) (*report.Report, error) {
+	apis, err := DiscoverAPIs(ctx, c.Kube.Discovery().RESTClient(), o.APIGroup)
+	if err != nil {
+		return nil, err
+	}
+	obj, api, err := FindBackup(ctx, c.Dynamic, apis, ref)
+	if err != nil {
+		return nil, err
+	}
+	b, err := backup.FromUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	rep := report.New(ref, o.Now)
+	retry := b.Retry(o.Now)
+	rep.Backup = report.BackupSection{Backup: b, Retry: &retry, StatusSubresource: api.StatusSubresource}
+	if t, ok := backup.CheckpointTime(b.CheckpointTS); ok && b.IsLog() {
+		rep.Backup.Checkpoint = &report.Checkpoint{TSO: b.CheckpointTS, Time: t, Lag: backup.Duration(o.Now.Sub(t))}
+	}
+
+	// Three independent chains run at once; each writes only its own
+	// section, and the events of the backup and its children are merged
+	// after all of them finish.
+	var wg sync.WaitGroup
+	var backupEvents, childEvents []report.Event
+	var backupEventsErr, childEventsErr error
+	wg.Go(func() {
+		backupEvents, backupEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, []types.UID{types.UID(b.UID)}, o.Parallel)
+	})
+	wg.Go(func() {
+		w := gatherWorkload(ctx, c.Kube, b)
+		rep.Workload = w.section
+		var inner sync.WaitGroup
+		inner.Go(func() {
+			childEvents, childEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, w.uids, o.Parallel)
+		})
+		inner.Go(func() {
+			if w.section.Error != "" {
+				rep.PodLog = report.PodLogSection{Lines: []string{}, Error: "not read: the backup's pods could not be listed"}
+				return
+			}
+			rep.PodLog = gatherPodLog(ctx, c.Kube, b.Namespace, w.section.Pods, o.Tail, o.LimitBytes)
+		})
+		inner.Wait()
+	})
+	wg.Go(func() {
+		rep.Controller = gatherController(ctx, c.Kube, ref, controllerQuery{
+			namespace:  o.ControllerNamespace,
+			selector:   firstNonEmpty(o.ControllerSelector, ControllerSelectorFor(b.Group)),
+			since:      controllerSince(b, o),
+			limitBytes: o.LimitBytes,
+			keep:       o.ControllerTail,
+			parallel:   o.Parallel,
+		})
+	})
+	wg.Wait()
+	rep.Events = eventsSection(b.Namespace, append(backupEvents, childEvents...), backupEventsErr, childEventsErr)
+	return rep, nil
+}
+
+func eventsSection(ns string, evs []report.Event, errs ...error) report.EventsSection {
+	sec := report.EventsSection{Items: evs}
+	for _, err := range errs {
+		if err != nil {
+			sec.Error = sectionError(err, access{verb: "list", resource: "events", namespace: ns})
+			break
+		}
+	}
+	if sec.Items == nil {
+		sec.Items = []report.Event{}
+	}
+	sortEvents(sec.Items)
+	if len(sec.Items) == 0 && sec.Error == "" {
+		sec.Note = EventTTLNote
+	}
+	return sec
+}
+
+// controllerSince starts the controller log a little before the first
+// retry detection; without records, before the newest condition change;
+// without either, at the backup's creation.
+func controllerSince(b *backup.Backup, o Options) time.Time {
+	if o.Since > 0 {
+		return o.Now.Add(-o.Since)
+	}
+	start := b.Created
+	switch {
+	case len(b.Records) > 0 && b.Records[0].DetectFailedAt != nil:
+		start = *b.Records[0].DetectFailedAt
+	case len(b.Conditions) > 0 && b.Conditions[0].LastTransitionTime != nil:
+		start = *b.Conditions[0].LastTransitionTime
+	}
+	return start.Add(-sinceMargin)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,49 @@
+package gather
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// BackupContainer is the operator's main container in a backup pod.
+const BackupContainer = "backup"
+
+// gatherPodLog reads the last lines of the most recent failed backup pod,
+// from the container that failed (the br init container or backup).
+func gatherPodLog(ctx context.Context, kube kubernetes.Interface, ns string, pods []report.Pod, tail, limitBytes int64) report.PodLogSection {
+	sec := report.PodLogSection{Lines: []string{}}
+	pod, container := failedPod(pods)
+	if pod == "" {
+		sec.Note = "no failed backup pod: a retry deletes the failed Job and its Pod, so its log may be gone"
+		return sec
+	}
+	sec.Pod, sec.Container = pod, container
+	opts := &corev1.PodLogOptions{Container: container, TailLines: &tail, LimitBytes: &limitBytes}
+	scan, err := scanLog(ctx, kube, ns, pod, opts, int(tail), nil)
+	if err != nil {
+		sec.Error = sectionError(err, access{verb: "get", resource: "pods", subresource: "log", namespace: ns})
+		return sec
+	}
+	sec.Lines = scan.lines
+	return sec
+}
+
+// failedPod picks the newest pod that failed (pods are sorted newest
+// first) and its first failed container; init containers run first.
+func failedPod(pods []report.Pod) (pod, container string) {
+	for _, p := range pods {
+		for _, c := range p.Containers {
+			if c.Failed() {
+				return p.Name, c.Name
+			}
+		}
+		if p.Phase == "Failed" {
+			return p.Name, BackupContainer
+		}
+	}
+	return "", ""
+}

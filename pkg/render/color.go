@@ -1,0 +1,28 @@
+package render
+
+import "github.com/logbackup/kubectl-logbackup/pkg/report"
+
+// ANSI SGR codes.
+const (
+	bold   = "1"
+	red    = "31"
+	yellow = "33"
+	cyan   = "36"
+)
+
+func (p *printer) paint(code, s string) string {
+	if !p.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func severityColor(s report.Severity) string {
+	switch s {
+	case report.Critical:
+		return red
+	case report.Warning:
+		return yellow
+	}
+	return cyan
+}

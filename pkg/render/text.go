@@ -1,0 +1,315 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// TextOptions tune the text output.
+type TextOptions struct {
+	Color bool // ANSI colours; the caller decides (TTY and no NO_COLOR)
+}
+
+// printer accumulates the first write error so the section code stays a
+// plain sequence of lines.
+type printer struct {
+	w     io.Writer
+	err   error
+	color bool
+	now   time.Time
+}
+
+func (p *printer) f(format string, a ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, a...)
+	}
+}
+
+func (p *printer) table(header []string, rows [][]string) {
+	if p.err == nil {
+		p.err = table(p.w, "  ", header, rows)
+	}
+}
+
+func (p *printer) heading(title string) {
+	p.f("\n%s\n", p.paint(bold, title))
+}
+
+func (p *printer) sectionError(err string) bool {
+	if err == "" {
+		return false
+	}
+	p.f("  %s %s\n", p.paint(red, "error:"), err)
+	return true
+}
+
+// Text renders the report for a person: the backup, the diagnosis, then one
+// section per source.
+func Text(w io.Writer, r *report.Report, o TextOptions) error {
+	p := &printer{w: w, color: o.Color, now: r.GeneratedAt}
+	b := r.Backup.Backup
+	if b == nil {
+		p.f("Backup %s\n", r.Target)
+		p.sectionError(r.Backup.Error)
+		return p.err
+	}
+	backupSummary(p, r)
+	diagnosis(p, r.Diagnosis)
+	retryHistory(p, b)
+	conditions(p, b)
+	events(p, r.Events)
+	workload(p, r.Workload)
+	podLog(p, r.PodLog)
+	controller(p, r.Controller)
+	return p.err
+}
+
+func backupSummary(p *printer, r *report.Report) {
+	b, s := r.Backup.Backup, r.Backup.Retry
+	status := "no status subresource"
+	if r.Backup.StatusSubresource {
+		status = "status subresource"
+	}
+	p.f("%s %s (%s, %s)\n", p.paint(bold, "Backup"), r.Target, b.GroupVersion(), status)
+	mode := b.Mode
+	if b.LogSubcommand != "" {
+		mode += ", " + b.LogSubcommand
+	}
+	p.f("  Mode:          %s\n", mode)
+	phase := orDash(b.Phase)
+	if s.FailedReason != "" {
+		phase += fmt.Sprintf(" (%s: %s)", s.FailedReason, s.FailedMessage)
+	}
+	p.f("  Phase:         %s\n", phase)
+	p.f("  Age:           %s (created %s)\n", p.ago(b.Created), stamp(b.Created))
+	p.f("  Retry policy:  maxRetryTimes %d%s, minRetryDuration %s%s, retryTimeout %s%s\n",
+		b.Policy.MaxRetryTimes, dflt(b.Policy.MaxRetryTimesDefault),
+		b.Policy.MinRetryDuration, dflt(b.Policy.MinRetryDurationDefault),
+		b.Policy.RetryTimeout, dflt(b.Policy.RetryTimeoutDefault))
+	used := fmt.Sprintf("%d of %d allowed", s.Used, s.Allowed)
+	switch {
+	case s.ExhaustedBy != "":
+		used += ", exhausted by " + s.ExhaustedBy
+	case s.AtLimit && s.Used > 0:
+		used += ", at the limit"
+	}
+	p.f("  Retries used:  %s\n", used)
+	if s.Pending != nil && s.Pending.ExpectedRetryAt != nil {
+		due := *s.Pending.ExpectedRetryAt
+		when := "in " + duration.HumanDuration(due.Sub(p.now))
+		if s.PendingOverdue {
+			when = "overdue by " + duration.HumanDuration(p.now.Sub(due))
+		}
+		p.f("  Pending retry: #%d due %s (%s)\n", s.Pending.RetryNum, stamp(due), when)
+	}
+	if s.Deadline != nil {
+		left := "closes in " + duration.HumanDuration(s.Deadline.Sub(p.now))
+		if p.now.After(*s.Deadline) {
+			left = "closed " + p.ago(*s.Deadline) + " ago"
+		}
+		p.f("  Retry window:  first failure %s, deadline %s (%s)\n", stamp(*s.FirstDetected), stamp(*s.Deadline), left)
+	}
+	if cp := r.Backup.Checkpoint; cp != nil {
+		p.f("  Checkpoint:    %s (TSO %s), lag %s\n", stamp(cp.Time), cp.TSO, duration.HumanDuration(time.Duration(cp.Lag)))
+	} else if b.IsLog() {
+		p.f("  Checkpoint:    none reported yet\n")
+	}
+}
+
+func diagnosis(p *printer, fs []report.Finding) {
+	p.heading("Diagnosis")
+	for _, f := range fs {
+		label := strings.ToUpper(string(f.Severity))
+		p.f("  %s %s\n", p.paint(severityColor(f.Severity), fmt.Sprintf("%-8s", label)), f.Summary)
+		if f.Next != "" {
+			p.f("  %-8s -> %s\n", "", f.Next)
+		}
+	}
+}
+
+func retryHistory(p *printer, b *backup.Backup) {
+	p.heading(fmt.Sprintf("Retry history (status.backoffRetryStatus, %s)", plural(len(b.Records), "record")))
+	if len(b.Records) == 0 {
+		p.f("  none\n")
+		return
+	}
+	if p.err == nil {
+		p.err = RetryTable(p.w, "  ", b.Records)
+	}
+}
+
+// RetryTable prints retry records; reset-retries shows the same table in
+// its preview.
+func RetryTable(w io.Writer, indent string, records []backup.RetryRecord) error {
+	rows := make([][]string, 0, len(records))
+	for _, r := range records {
+		rows = append(rows, []string{strconv.Itoa(r.RetryNum), stampPtr(r.DetectFailedAt), stampPtr(r.ExpectedRetryAt),
+			orDash(stampPtrEmpty(r.RealRetryAt, "not yet")), orDash(r.RetryReason), orDash(r.OriginalReason)})
+	}
+	return table(w, indent, []string{"#", "Detected", "Expected", "Started", "Reason", "Original reason"}, rows)
+}
+
+func conditions(p *printer, b *backup.Backup) {
+	p.heading("Conditions (newest first)")
+	if len(b.Conditions) == 0 {
+		p.f("  none\n")
+		return
+	}
+	rows := make([][]string, 0, len(b.Conditions))
+	for _, c := range b.Conditions {
+		age := "-"
+		if c.LastTransitionTime != nil {
+			age = p.ago(*c.LastTransitionTime)
+		}
+		rows = append(rows, []string{c.Type, c.Status, orDash(c.Reason), age, oneLine(c.Message)})
+	}
+	p.table([]string{"Type", "Status", "Reason", "Age", "Message"}, rows)
+}
+
+func events(p *printer, s report.EventsSection) {
+	p.heading(fmt.Sprintf("Events of the backup, its jobs and pods (%d, newest first; * = retry story)", len(s.Items)))
+	if p.sectionError(s.Error) && len(s.Items) == 0 {
+		return
+	}
+	if len(s.Items) == 0 {
+		p.f("  %s\n", s.Note)
+		return
+	}
+	rows := make([][]string, 0, len(s.Items))
+	for _, e := range s.Items {
+		mark := ""
+		if e.Retry {
+			mark = "*"
+		}
+		rows = append(rows, []string{mark, p.ago(e.LastSeen), e.Type, e.Reason, e.Object, strconv.Itoa(int(e.Count)), oneLine(e.Message)})
+	}
+	p.table([]string{"", "Last seen", "Type", "Reason", "Object", "Count", "Message"}, rows)
+}
+
+func workload(p *printer, s report.WorkloadSection) {
+	p.heading("Jobs and pods (label tidb.pingcap.com/backup, owned by this backup)")
+	if p.sectionError(s.Error) && len(s.Jobs) == 0 {
+		return
+	}
+	if len(s.Jobs) == 0 {
+		p.f("  no jobs\n")
+	} else {
+		rows := make([][]string, 0, len(s.Jobs))
+		for _, j := range s.Jobs {
+			rows = append(rows, []string{j.Name, p.ago(j.Created), itoa(j.Active), itoa(j.Succeeded), itoa(j.Failed), orDash(strings.Join(j.Conditions, ", "))})
+		}
+		p.table([]string{"Job", "Age", "Active", "Succeeded", "Failed", "Conditions"}, rows)
+	}
+	if len(s.Pods) > 0 {
+		p.f("\n")
+		var rows [][]string
+		for _, pod := range s.Pods {
+			for i, c := range pod.Containers {
+				name, phase := pod.Name, pod.Phase
+				if i > 0 {
+					name, phase = "", ""
+				}
+				cname := c.Name
+				if c.Init {
+					cname += " (init)"
+				}
+				exit := "-"
+				if c.ExitCode != nil {
+					exit = strconv.Itoa(int(*c.ExitCode))
+				}
+				rows = append(rows, []string{name, phase, cname, c.State, orDash(c.Reason), exit, orDash(c.MemoryLimit)})
+			}
+			if len(pod.Containers) == 0 {
+				rows = append(rows, []string{pod.Name, pod.Phase, "-", "-", "-", "-", "-"})
+			}
+		}
+		p.table([]string{"Pod", "Phase", "Container", "State", "Reason", "Exit", "Memory limit"}, rows)
+	}
+	if s.Unowned > 0 {
+		p.f("  (%d objects with the label were left out: their owner is not this backup)\n", s.Unowned)
+	}
+}
+
+func podLog(p *printer, s report.PodLogSection) {
+	if s.Pod == "" {
+		p.heading("Log of the failed backup pod")
+		if !p.sectionError(s.Error) {
+			p.f("  %s\n", orDash(s.Note))
+		}
+		return
+	}
+	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %d lines)", s.Pod, s.Container, len(s.Lines)))
+	if p.sectionError(s.Error) {
+		return
+	}
+	writeLines(p, s.Lines)
+}
+
+func controller(p *printer, s report.ControllerSection) {
+	p.heading(fmt.Sprintf("Controller log about this backup (%s; since %s)", s.Selector, stamp(s.Since)))
+	if len(s.Pods) > 0 {
+		p.f("  pods: %s; %d of %d lines mention the backup, last %d shown\n", strings.Join(s.Pods, ", "), s.Matched, s.Scanned, len(s.Lines))
+	}
+	if s.Truncated {
+		p.f("  (a log reached --limit-bytes: raise it or narrow --since to see newer lines)\n")
+	}
+	if !p.sectionError(s.Error) || len(s.Lines) > 0 {
+		writeLines(p, s.Lines)
+	}
+}
+
+func writeLines(p *printer, lines []string) {
+	if len(lines) == 0 {
+		p.f("  (no lines)\n")
+	}
+	for _, l := range lines {
+		p.f("  | %s\n", l)
+	}
+}
+
+func (p *printer) ago(t time.Time) string { return duration.HumanDuration(p.now.Sub(t)) }
+
+// stamp prints a time in UTC, to the second, as RFC 3339.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func stampPtr(t *time.Time) string { return stampPtrEmpty(t, "-") }
+
+func stampPtrEmpty(t *time.Time, empty string) string {
+	if t == nil {
+		return empty
+	}
+	return stamp(*t)
+}
+
+func dflt(isDefault bool) string {
+	if isDefault {
+		return " (default)"
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,185 @@
+// Package report holds the data that `investigate` gathers: one struct with
+// a section per source, each section with its own error, so a failing or
+// forbidden source degrades one section and never the whole report. The
+// text and the structured output are both rendered from it.
+package report
+
+import (
+	"encoding/json"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+)
+
+// APIVersion and Kind of the structured output, documented in the README.
+const (
+	APIVersion = "logbackup.kubectl.pingcap.com/v1alpha1"
+	Kind       = "Investigation"
+)
+
+// Report is everything `investigate` knows about one backup.
+type Report struct {
+	metav1.TypeMeta `json:",inline"`
+	GeneratedAt     time.Time         `json:"generatedAt"`
+	Target          backup.Ref        `json:"target"`
+	Backup          BackupSection     `json:"backup"`
+	Events          EventsSection     `json:"events"`
+	Workload        WorkloadSection   `json:"workload"`
+	PodLog          PodLogSection     `json:"podLog"`
+	Controller      ControllerSection `json:"controller"`
+	Diagnosis       []Finding         `json:"diagnosis"`
+}
+
+// New starts a report with its type set, so cli-runtime printers accept it.
+func New(target backup.Ref, now time.Time) *Report {
+	return &Report{
+		TypeMeta:    metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
+		GeneratedAt: now,
+		Target:      target,
+	}
+}
+
+// BackupSection is the Backup object and its retry arithmetic.
+type BackupSection struct {
+	Backup *backup.Backup     `json:"object,omitempty"`
+	Retry  *backup.RetryState `json:"retry,omitempty"`
+	// Checkpoint is the log backup's checkpoint (TSO >> 18) and its lag.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+	// StatusSubresource: the group serves backups/status (operator v2).
+	StatusSubresource bool   `json:"statusSubresource"`
+	Error             string `json:"error,omitempty"`
+}
+
+// Checkpoint of a log backup.
+type Checkpoint struct {
+	TSO  string          `json:"tso"`
+	Time time.Time       `json:"time"`
+	Lag  backup.Duration `json:"lag"`
+}
+
+// EventsSection lists events of the backup (matched by UID) and of its jobs and pods.
+type EventsSection struct {
+	Items []Event `json:"items"`
+	Note  string  `json:"note,omitempty"`
+	Error string  `json:"error,omitempty"`
+}
+
+// Event is one Kubernetes event, flattened.
+type Event struct {
+	Object   string    `json:"object"` // Kind/name
+	Type     string    `json:"type"`
+	Reason   string    `json:"reason"`
+	Message  string    `json:"message"`
+	Count    int32     `json:"count"`
+	LastSeen time.Time `json:"lastSeen"`
+	// Retry marks the reasons that belong to the retry story.
+	Retry bool `json:"retry"`
+}
+
+// WorkloadSection holds the Jobs and Pods owned by the backup.
+type WorkloadSection struct {
+	Jobs []Job `json:"jobs"`
+	Pods []Pod `json:"pods"`
+	// Unowned counts objects that carry the backup's label but whose owner
+	// chain does not lead to this backup (e.g. left from a deleted one).
+	Unowned int    `json:"unowned,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Job is a backup Job with its conditions.
+type Job struct {
+	Name       string    `json:"name"`
+	Created    time.Time `json:"created"`
+	Active     int32     `json:"active"`
+	Succeeded  int32     `json:"succeeded"`
+	Failed     int32     `json:"failed"`
+	Conditions []string  `json:"conditions"` // "Failed=True (BackoffLimitExceeded)"
+}
+
+// Pod is a backup Pod and, per container, why it is in its state.
+type Pod struct {
+	Name       string      `json:"name"`
+	Job        string      `json:"job"`
+	Phase      string      `json:"phase"`
+	Node       string      `json:"node,omitempty"`
+	Started    *time.Time  `json:"started,omitempty"`
+	Containers []Container `json:"containers"`
+}
+
+// Container state, reduced to its cause.
+type Container struct {
+	Name     string `json:"name"`
+	Init     bool   `json:"init,omitempty"`
+	State    string `json:"state"`            // running, waiting, terminated
+	Reason   string `json:"reason,omitempty"` // OOMKilled, Error, ImagePullBackOff...
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Restarts int32  `json:"restarts"`
+	// MemoryLimit is the container's limit, kept for OOMKilled advice.
+	MemoryLimit string `json:"memoryLimit,omitempty"`
+}
+
+// Failed tells a container that ended badly or cannot start.
+func (c Container) Failed() bool {
+	return (c.State == "terminated" && (c.ExitCode == nil || *c.ExitCode != 0)) ||
+		(c.State == "waiting" && c.Reason != "" && c.Reason != "PodInitializing" && c.Reason != "ContainerCreating")
+}
+
+// PodLogSection is the tail of the most recent failed backup pod.
+type PodLogSection struct {
+	Pod       string   `json:"pod,omitempty"`
+	Container string   `json:"container,omitempty"`
+	Lines     []string `json:"lines"`
+	Note      string   `json:"note,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// ControllerSection is what the operator's controller logged about the backup.
+type ControllerSection struct {
+	Selector  string    `json:"selector"`
+	Pods      []string  `json:"pods"` // namespace/name
+	Since     time.Time `json:"since"`
+	Scanned   int       `json:"scannedLines"`
+	Matched   int       `json:"matchedLines"`
+	Truncated bool      `json:"truncated,omitempty"` // limitBytes reached
+	Lines     []string  `json:"lines"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// Severity of a finding.
+type Severity string
+
+// Severities, most urgent first.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Finding is one verdict with the next step to take.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Next     string   `json:"next,omitempty"`
+}
+
+// DeepCopyObject satisfies runtime.Object for cli-runtime's printers; a
+// JSON round trip is exact for this plain-data struct.
+func (r *Report) DeepCopyObject() runtime.Object {
+	out := &Report{}
+	data, err := json.Marshal(r)
+	if err == nil {
+		err = json.Unmarshal(data, out)
+	}
+	if err != nil {
+		panic(err) // unreachable: every field round-trips
+	}
+	return out
+}
+
+// GetObjectKind satisfies runtime.Object.
+func (r *Report) GetObjectKind() schema.ObjectKind { return &r.TypeMeta }

@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every bad input: one line on stderr that says what is wrong, a non-zero
+// exit, no usage dump, no stack trace.
+func TestBadInputIsOneLine(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"extra slash", []string{"investigate", "tidb/nightly/x"}, "with one slash"},
+		{"empty namespace", []string{"investigate", "/nightly"}, "must both be non-empty"},
+		{"empty name", []string{"investigate", "tidb/"}, "must both be non-empty"},
+		{"upper case", []string{"investigate", "tidb/Nightly"}, `invalid backup name "Nightly"`},
+		{"underscore namespace", []string{"investigate", "ti_db/nightly"}, `invalid namespace "ti_db"`},
+		{"no argument", []string{"investigate"}, "expected exactly one backup"},
+		{"two arguments", []string{"investigate", "a", "b"}, "expected exactly one backup"},
+		{"missing backup", []string{"investigate", "tidb/absent"}, "not found in pingcap.com/v1alpha1 and br.pingcap.com/v1alpha1; list them with: kubectl get backups.pingcap.com,backups.br.pingcap.com -n tidb"},
+		{"missing namespace", []string{"investigate", "nowhere/nightly"}, "backup nowhere/nightly not found"},
+		{"unknown group", []string{"investigate", "tidb/nightly", "--api-group", "example.com"}, `invalid --api-group "example.com"`},
+		{"bad output", []string{"investigate", "tidb/nightly", "-o", "xml"}, `invalid --output "xml"`},
+		{"bad tail", []string{"investigate", "tidb/nightly", "--tail", "0"}, "invalid --tail 0"},
+		{"contradicting namespace", []string{"investigate", "tidb/nightly", "-n", "other"}, "contradicts -n other"},
+		{"unknown flag", []string{"investigate", "tidb/nightly", "--frobnicate"}, "unknown flag: --frobnicate"},
+		{"unknown context", []string{"investigate", "tidb/nightly", "--context", "nope"}, "context was not found for specified context: nope"},
+		{"unreachable", []string{"investigate", "tidb/nightly", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "3s"}, "cannot reach the Kubernetes API server at https://127.0.0.1:1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := plugin(t, c.args...)
+			if r.code == 0 {
+				t.Fatalf("exit 0, want an error; stdout:\n%s", r.stdout)
+			}
+			assertOneLineError(t, r.stderr, c.want)
+			if r.stdout != "" {
+				t.Errorf("stdout not empty: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func assertOneLineError(t *testing.T, stderr, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 {
+		t.Errorf("stderr has %d lines, want 1:\n%s", len(lines), stderr)
+	}
+	if !strings.HasPrefix(lines[0], "error: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr = %q, want an 'error: ' line containing %q", lines[0], want)
+	}
+	for _, bad := range []string{"goroutine", "panic", "Usage:"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("stderr has %q:\n%s", bad, stderr)
+		}
+	}
+}
