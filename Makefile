@@ -12,32 +12,33 @@ TOOLS_DIR ?= $(HOME)/.cache/kubectl-logbackup/tools/$(TOOLS_KEY)
 export LOGBACKUP_TOOLS_DIR := $(abspath $(TOOLS_DIR))
 export LOGBACKUP_BIN := $(abspath $(BIN))
 
-.PHONY: all build tools test unit e2e lint bench demo demo-stop clean
+.PHONY: all build tools monitoring-tools test unit e2e lint bench demo demo-stop clean
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-logbackup
 
-tools: $(TOOLS_DIR)/kube-apiserver $(TOOLS_DIR)/etcd
+tools: $(TOOLS_DIR)/.built
 
-$(TOOLS_DIR)/kube-apiserver $(TOOLS_DIR)/etcd: test/tools/go.sum
-	@echo "building etcd and kube-apiserver into $(TOOLS_DIR) (first time only, about 4 minutes)"
+$(TOOLS_DIR)/.built: test/tools/go.sum $(wildcard test/tools/cmd/*/main.go)
+	@echo "building etcd, kube-apiserver and kubectl into $(TOOLS_DIR) (first time only, about 5 minutes)"
 	cd test/tools && $(GO) build -o $(abspath $(TOOLS_DIR))/ ./cmd/...
+	@touch $@
 
 # Monitoring tools (promtool, amtool, prometheus) come from Debian's packages.
 monitoring-tools:
 	@hack/monitoring-tools.sh
 
 lint:
-	@out=$$(gofmt -l cmd pkg test/e2e test/cluster test/demo 2>/dev/null); \
+	@out=$$(gofmt -l cmd pkg monitoring test 2>/dev/null | grep -v '^test/tools/'); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -race ./pkg/...
 
-e2e: build tools
+e2e: build tools monitoring-tools
 	$(GO) test -count=1 -timeout 20m ./test/...
 
 test: lint build tools monitoring-tools

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -33,6 +34,7 @@ operator v2 (br.pingcap.com) backups.`,
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),
+		monitoring.NewCmd(streams),
 		version.NewCmd(streams),
 	)
 	return root

@@ -22,15 +22,21 @@ type logScan struct {
 // match is true (every line when match is nil). Memory stays bounded by
 // keep, whatever the log's size.
 func scanLog(ctx context.Context, kube kubernetes.Interface, ns, pod string, opts *corev1.PodLogOptions, keep int, match func([]byte) bool) (logScan, error) {
-	var s logScan
 	stream, err := kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
 	if err != nil {
-		return s, err
+		return logScan{}, err
 	}
 	defer stream.Close()
+	return scanLines(stream, keep, match)
+}
+
+// scanLines is scanLog's reading half, apart so it can be tested on any
+// reader.
+func scanLines(in io.Reader, keep int, match func([]byte) bool) (logScan, error) {
+	var s logScan
 	ring := make([]string, 0, keep)
 	next := 0
-	r := bufio.NewReaderSize(stream, 64<<10)
+	r := bufio.NewReaderSize(in, 64<<10)
 	for {
 		line, err := r.ReadSlice('\n')
 		s.bytes += int64(len(line))

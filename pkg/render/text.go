@@ -234,7 +234,7 @@ func workload(p *printer, s report.WorkloadSection) {
 		p.table([]string{"Pod", "Phase", "Container", "State", "Reason", "Exit", "Memory limit"}, rows)
 	}
 	if s.Unowned > 0 {
-		p.f("  (%d objects with the label were left out: their owner is not this backup)\n", s.Unowned)
+		p.f("  (%s with the label left out: their owner is not this backup)\n", plural(s.Unowned, "object"))
 	}
 }
 
@@ -246,7 +246,7 @@ func podLog(p *printer, s report.PodLogSection) {
 		}
 		return
 	}
-	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %d lines)", s.Pod, s.Container, len(s.Lines)))
+	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %s)", s.Pod, s.Container, plural(len(s.Lines), "line")))
 	if p.sectionError(s.Error) {
 		return
 	}

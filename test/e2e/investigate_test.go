@@ -55,7 +55,7 @@ func TestInvestigateExhaustedV1(t *testing.T) {
 		"backup-nightly-7xq2m", "backup-nightly ",
 		"exceed retry times, max is 2, current is 3",
 		"3 of ", // controller: three lines about tidb/nightly
-		"(4 objects with the label were left out",
+		"(4 objects with the label left out",
 	)
 	// Decoys: an event of a Pod named "nightly", lines about
 	// tidb/nightly-other, a line from before the retry window, a Job with

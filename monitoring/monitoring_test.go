@@ -1,0 +1,114 @@
+package monitoring
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// The thresholds of the seed's "Set Appropriate Thresholds" block.
+func TestProfiles(t *testing.T) {
+	want := map[string]Profile{
+		"dev":     {Name: "dev", HighRetryRate: 0.05, LowSuccessRate: 0.7, PersistentRetryFor: "5m"},
+		"default": {Name: "default", HighRetryRate: 0.1, LowSuccessRate: 0.5, PersistentRetryFor: "15m"},
+		"prod":    {Name: "prod", HighRetryRate: 0.2, LowSuccessRate: 0.3, PersistentRetryFor: "30m"},
+	}
+	for name, w := range want {
+		p, err := LookupProfile(name)
+		if err != nil || p != w {
+			t.Errorf("LookupProfile(%s) = %+v, %v; want %+v", name, p, err, w)
+		}
+	}
+	if _, err := LookupProfile("staging"); err == nil || err.Error() != `unknown profile "staging": must be one of dev, default, prod` {
+		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+func TestRulesRender(t *testing.T) {
+	for _, p := range Profiles() {
+		prof, _ := LookupProfile(p)
+		for _, f := range Formats() {
+			b, err := Rules(p, f)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", p, f, err)
+			}
+			again, _ := Rules(p, f)
+			if !bytes.Equal(b, again) {
+				t.Errorf("%s/%s: output is not deterministic", p, f)
+			}
+			s := string(b)
+			if strings.Contains(s, "[[") || strings.Contains(s, "]]") || strings.Contains(s, "<no value>") {
+				t.Errorf("%s/%s: unrendered template action", p, f)
+			}
+			for _, want := range []string{
+				"> " + formatNumber(prof.HighRetryRate) + "\n",
+				"< " + formatNumber(prof.LowSuccessRate) + "\n",
+				"for: " + prof.PersistentRetryFor + "\n",
+				"(threshold " + formatPercent(prof.LowSuccessRate) + ")",
+			} {
+				if !strings.Contains(s, want) {
+					t.Errorf("%s/%s: no %q", p, f, want)
+				}
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(b, &doc); err != nil {
+				t.Errorf("%s/%s: not YAML: %v", p, f, err)
+			}
+		}
+	}
+	if _, err := Rules("default", "json"); err == nil || err.Error() != `unknown format "json": must be one of rules, prometheusrule` {
+		t.Errorf("unknown format: %v", err)
+	}
+	if _, err := Rules("qa", FormatRules); err == nil {
+		t.Error("unknown profile: no error")
+	}
+}
+
+func TestDashboardsRender(t *testing.T) {
+	all, err := Dashboards()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(all, &list); err != nil || len(list) != 2 {
+		t.Fatalf("Dashboards() = %d dashboards, %v", len(list), err)
+	}
+	for i, n := range DashboardNames() {
+		b, err := Dashboard(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d map[string]any
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if d["uid"] != list[i]["uid"] || d["uid"] != "tidb-"+n {
+			t.Errorf("%s: uid %v", n, d["uid"])
+		}
+	}
+	if _, err := Dashboard("overview"); err == nil || !strings.Contains(err.Error(), "must be one of log-backup-retry, log-backup-health") {
+		t.Errorf("unknown dashboard: %v", err)
+	}
+}
+
+func TestAlertmanagerFiles(t *testing.T) {
+	for part, name := range map[string]string{AlertmanagerConfig: "alertmanager.yml", AlertmanagerTemplates: "logbackup.tmpl"} {
+		b, err := Alertmanager(part)
+		if err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v", part, err)
+		}
+		if got, _ := AlertmanagerFileName(part); got != name {
+			t.Errorf("AlertmanagerFileName(%s) = %s", part, got)
+		}
+	}
+	cfg, _ := Alertmanager(AlertmanagerConfig)
+	if !strings.Contains(string(cfg), "- 'logbackup.tmpl'") {
+		t.Error("the config does not load logbackup.tmpl")
+	}
+	if _, err := Alertmanager("secrets"); err == nil || !strings.Contains(err.Error(), "must be one of config, templates") {
+		t.Errorf("unknown part: %v", err)
+	}
+}

@@ -1,0 +1,178 @@
+package monitoring
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/monitoring"
+)
+
+// execute runs "kubectl logbackup monitoring ARGS" under a root command set up
+// like pkg/cmd's (Use and display name "kubectl logbackup", silenced errors and
+// usage), and returns stdout, stderr and the error. It fails the
+// test if anything reaches the process' real standard output.
+func execute(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	root := &cobra.Command{
+		Use:           "kubectl logbackup",
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl logbackup"},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.AddCommand(NewCmd(streams))
+	root.SetArgs(append([]string{"monitoring"}, args...))
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	runErr := root.Execute()
+	os.Stdout = stdout
+	w.Close()
+	leaked, _ := io.ReadAll(r)
+	r.Close()
+	if len(leaked) > 0 {
+		t.Fatalf("monitoring %v wrote to os.Stdout: %q", args, leaked)
+	}
+	return out.String(), errOut.String(), runErr
+}
+
+func TestOutputIsTheRenderedBytes(t *testing.T) {
+	check := func(args []string, want []byte, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, runErr := execute(t, args...)
+		if runErr != nil || errOut != "" {
+			t.Fatalf("%v: %v %q", args, runErr, errOut)
+		}
+		if !bytes.Equal([]byte(out), want) {
+			t.Fatalf("%v: output differs from the rendered bytes", args)
+		}
+	}
+	for _, p := range monitoring.Profiles() {
+		for _, f := range monitoring.Formats() {
+			want, err := monitoring.Rules(p, f)
+			check([]string{"rules", "--profile", p, "--format", f}, want, err)
+		}
+	}
+	want, err := monitoring.Rules(monitoring.DefaultProfile, monitoring.FormatRules)
+	check([]string{"rules"}, want, err)
+	want, err = monitoring.Rules("prod", monitoring.FormatRules)
+	check([]string{"rules", "--profile=prod"}, want, err)
+
+	want, err = monitoring.Dashboards()
+	check([]string{"dashboards"}, want, err)
+	for _, n := range monitoring.DashboardNames() {
+		want, err := monitoring.Dashboard(n)
+		check([]string{"dashboards", "--dashboard", n}, want, err)
+	}
+
+	want, err = monitoring.Alertmanager(monitoring.AlertmanagerConfig)
+	check([]string{"alertmanager"}, want, err)
+	for _, p := range monitoring.AlertmanagerParts() {
+		want, err := monitoring.Alertmanager(p)
+		check([]string{"alertmanager", "--file", p}, want, err)
+	}
+}
+
+func TestBadValuesNameTheValidOnes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rules", "--profile", "staging"}, `invalid argument "staging" for "--profile" flag: must be one of dev, default, prod`},
+		{[]string{"rules", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: must be one of rules, prometheusrule`},
+		{[]string{"dashboards", "--dashboard", "overview"}, `invalid argument "overview" for "--dashboard" flag: must be one of log-backup-retry, log-backup-health`},
+		{[]string{"alertmanager", "--file", "secret"}, `invalid argument "secret" for "--file" flag: must be one of config, templates`},
+		{[]string{"graphs"}, `unknown command "graphs" for "kubectl logbackup monitoring": must be one of rules, dashboards, alertmanager`},
+		{[]string{"rules", "extra"}, `unknown command "extra" for "kubectl logbackup monitoring rules"`},
+		{[]string{"dashboards", "--profile", "dev"}, `unknown flag: --profile`},
+	} {
+		out, errOut, err := execute(t, tc.args...)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		if err.Error() != tc.want {
+			t.Errorf("%v: error %q, want %q", tc.args, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error is not one line: %q", tc.args, err)
+		}
+		if out != "" || errOut != "" {
+			t.Errorf("%v: printed %q / %q besides the error", tc.args, out, errOut)
+		}
+	}
+}
+
+func TestHelpNamesThePlugin(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {}, {"rules", "--help"}, {"dashboards", "--help"}, {"alertmanager", "--help"}} {
+		out, _, err := execute(t, args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !strings.Contains(out, "kubectl logbackup monitoring") {
+			t.Errorf("%v: help does not say kubectl logbackup monitoring:\n%s", args, out)
+		}
+		if strings.Contains(out, "kubectl-logbackup monitoring") {
+			t.Errorf("%v: help names the binary instead of the plugin:\n%s", args, out)
+		}
+	}
+	out, _, _ := execute(t, "rules", "--help")
+	if !strings.Contains(out, "Usage:\n  kubectl logbackup monitoring rules [--profile dev|default|prod] [--format rules|prometheusrule] [flags]") {
+		t.Errorf("rules usage line:\n%s", out)
+	}
+	for _, want := range []string{"dev", "default", "prod", "prometheusrule", "kubectl logbackup investigate NAMESPACE/BACKUP", "0.05/s", "< 70%", "30m"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rules help lacks %q", want)
+		}
+	}
+	out, _, _ = execute(t, "dashboards", "--help")
+	for _, want := range []string{"JSON array", "--dashboard", "log-backup-retry", "log-backup-health", "datasource", "kubectl logbackup events"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dashboards help lacks %q", want)
+		}
+	}
+}
+
+// The help's threshold table must match the profiles.
+func TestHelpThresholdTable(t *testing.T) {
+	out, _, err := execute(t, "rules", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, name := range monitoring.Profiles() {
+		p, err := monitoring.LookupProfile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{name, "> " + num(p.HighRetryRate) + "/s", "< " + num(p.LowSuccessRate*100) + "%", p.PersistentRetryFor}
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 6 && f[0] == name {
+				found = strings.Join(f, " ") == strings.Join(want, " ")
+				if !found {
+					t.Errorf("help line %q, want fields %q", l, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no help line for profile %s", name)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func rep(b *backup.Backup) *report.Report {
+	r := report.New(backup.Ref{Namespace: "tidb", Name: "x"}, now)
+	if b.Policy.MaxRetryTimes == 0 {
+		b.Policy = backup.RetryPolicy{MaxRetryTimes: 2, MinRetryDuration: backup.DefaultMinRetryDuration, RetryTimeout: backup.DefaultRetryTimeout}
+	}
+	s := b.Retry(now)
+	r.Backup = report.BackupSection{Backup: b, Retry: &s}
+	return r
+}
+
+func summaries(fs []report.Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, string(f.Severity)+": "+f.Summary+" => "+f.Next)
+	}
+	return strings.Join(out, "\n")
+}
+
+func expect(t *testing.T, fs []report.Finding, sev report.Severity, wants ...string) {
+	t.Helper()
+	all := summaries(fs)
+	for _, f := range fs {
+		if f.Severity != sev {
+			continue
+		}
+		ok := true
+		for _, w := range wants {
+			ok = ok && strings.Contains(f.Summary+" "+f.Next, w)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("no %s finding with %q in:\n%s", sev, wants, all)
+}
+
+func TestExhaustedByCountAndTimeout(t *testing.T) {
+	recs := []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptr(now.Add(-time.Hour))}, {RetryNum: 2}, {RetryNum: 3}}
+	b := &backup.Backup{Phase: "Failed", Records: recs, Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "ExceedRetryLimit"}}}
+	fs := Diagnose(rep(b), Options{})
+	expect(t, fs, report.Critical, "Retries exhausted", "all 2 allowed retries", "fix the cause", "recreate")
+	if fs[0].Severity != report.Critical {
+		t.Errorf("critical first: %s", summaries(fs))
+	}
+	b = &backup.Backup{Phase: "Failed", Records: recs, Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "RetryTimeout"}}}
+	expect(t, Diagnose(rep(b), Options{}), report.Critical, "retry timeout of 30m0s")
+}
+
+func TestAtLimitStillRetrying(t *testing.T) {
+	b := &backup.Backup{Phase: "RetryFailed", Records: []backup.RetryRecord{
+		{RetryNum: 1, DetectFailedAt: ptr(now.Add(-10 * time.Minute)), RealRetryAt: ptr(now)},
+		{RetryNum: 2, DetectFailedAt: ptr(now.Add(-time.Minute)), ExpectedRetryAt: ptr(now.Add(9 * time.Minute))}}}
+	fs := Diagnose(rep(b), Options{})
+	expect(t, fs, report.Warning, "Retry limit reached", "reset-retries tidb/x")
+	expect(t, fs, report.Info, "Retry 2 of 2 is pending", "in 9m")
+}
+
+func TestContainerCauses(t *testing.T) {
+	code := int32(137)
+	one := int32(1)
+	cases := []struct {
+		c    report.Container
+		sev  report.Severity
+		want []string
+	}{
+		{report.Container{Name: "backup", State: "terminated", Reason: "OOMKilled", ExitCode: &code, MemoryLimit: "512Mi"}, report.Critical, []string{"OOMKilled (memory limit 512Mi)", "above 512Mi", "1Gi"}},
+		{report.Container{Name: "backup", State: "waiting", Reason: "ImagePullBackOff", Message: "Back-off pulling image"}, report.Critical, []string{"cannot pull its image", "imagePullSecrets"}},
+		{report.Container{Name: "backup", State: "waiting", Reason: "ErrImagePull"}, report.Critical, []string{"cannot pull"}},
+		{report.Container{Name: "br", Init: true, State: "waiting", Reason: "CrashLoopBackOff"}, report.Warning, []string{"CrashLoopBackOff"}},
+		{report.Container{Name: "backup", State: "terminated", Reason: "Error", ExitCode: &one}, report.Warning, []string{"exited with code 1 (Error)"}},
+	}
+	for _, c := range cases {
+		r := rep(&backup.Backup{Phase: "Running"})
+		r.Workload.Pods = []report.Pod{{Name: "p", Containers: []report.Container{c.c}}}
+		expect(t, Diagnose(r, Options{}), c.sev, c.want...)
+	}
+}
+
+func TestStorageErrorsInPodLog(t *testing.T) {
+	for line, want := range map[string]string{
+		`[error="AccessDenied: Access Denied"]`:             "storage credentials",
+		`NoSuchBucket: The specified bucket does not exist`: "bucket",
+		`RequestTimeout: Your socket connection`:            "connectivity",
+		`dial tcp: lookup s3.example: no such host`:         "connectivity",
+	} {
+		r := rep(&backup.Backup{Phase: "Running"})
+		r.PodLog = report.PodLogSection{Pod: "p", Lines: []string{"ok", line}}
+		expect(t, Diagnose(r, Options{}), report.Critical, "Storage error", want)
+	}
+}
+
+func TestLogBackupNotCovered(t *testing.T) {
+	b := &backup.Backup{Mode: "log", Phase: "Failed", Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "LogBackupTaskNotFound", Message: "gone"}}}
+	expect(t, Diagnose(rep(b), Options{}), report.Warning, "no retry records", "does not cover", "LogBackupTaskNotFound")
+	b.Mode = "snapshot"
+	if strings.Contains(summaries(Diagnose(rep(b), Options{})), "does not cover") {
+		t.Error("the log-only finding fired for a snapshot backup")
+	}
+}
+
+func TestCheckpointLag(t *testing.T) {
+	b := &backup.Backup{Mode: "log", LogSubcommand: "log-start", Phase: "Running"}
+	r := rep(b)
+	r.Backup.Checkpoint = &report.Checkpoint{Time: now.Add(-time.Hour), Lag: backup.Duration(time.Hour)}
+	expect(t, Diagnose(r, Options{CheckpointLag: 10 * time.Minute}), report.Warning, "checkpoint is 60m behind")
+	if strings.Contains(summaries(Diagnose(r, Options{CheckpointLag: 2 * time.Hour})), "checkpoint") {
+		t.Error("lag under the threshold reported")
+	}
+	b.LogSubcommand = "log-pause"
+	if strings.Contains(summaries(Diagnose(r, Options{CheckpointLag: 10 * time.Minute})), "checkpoint") {
+		t.Error("a paused log backup's lag reported")
+	}
+}
+
+func TestOverdueRetry(t *testing.T) {
+	b := &backup.Backup{Phase: "RetryFailed", Policy: backup.RetryPolicy{MaxRetryTimes: 5, RetryTimeout: backup.DefaultRetryTimeout},
+		Records: []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptr(now.Add(-20 * time.Minute)), ExpectedRetryAt: ptr(now.Add(-15 * time.Minute))}}}
+	expect(t, Diagnose(rep(b), Options{}), report.Warning, "was due", "15m", "controller")
+}
+
+func TestControllerAndForbidden(t *testing.T) {
+	r := rep(&backup.Backup{Phase: "Complete"})
+	r.Controller.Error = "controller not found: no pod matches"
+	r.Events.Error = "forbidden: missing permission to list events"
+	fs := Diagnose(r, Options{})
+	expect(t, fs, report.Info, "Controller logs unavailable", "controller not found")
+	expect(t, fs, report.Info, "Section events incomplete", "list events")
+	expect(t, fs, report.Info, "No problem found")
+}
+
+func TestHealthy(t *testing.T) {
+	fs := Diagnose(rep(&backup.Backup{Phase: "Complete"}), Options{})
+	if len(fs) != 1 || !strings.Contains(fs[0].Summary, "No problem found: phase Complete") {
+		t.Errorf("healthy: %s", summaries(fs))
+	}
+}

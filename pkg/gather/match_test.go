@@ -1,0 +1,74 @@
+package gather
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+)
+
+func TestLineMatcher(t *testing.T) {
+	m := newLineMatcher(backup.Ref{Namespace: "tidb", Name: "nightly"})
+	cases := map[string]bool{
+		"I0320 16:48:14.517923 299 backup_status_updater.go:129] Backup: [tidb/nightly] updated successfully": true,
+		"backup tidb/nightly failed":           true,
+		"tidb/nightly":                         true,
+		"ends with tidb/nightly.":              true,
+		`"tidb/nightly"`:                       true,
+		"[tidb/nightly-other] updated":         false,
+		"tidb/nightly.v2 updated":              false,
+		"xtidb/nightly updated":                false,
+		"prod/tidb/nightly updated":            false,
+		"tidb/nightly2 updated":                false,
+		"tidb/nightly-other then tidb/nightly": true,
+		`INFO	backup	reconcile	{"namespace": "tidb", "backup": "nightly"}`:       true,
+		`INFO	backup	reconcile	{"namespace":"tidb","backup":"nightly"}`:          true,
+		`INFO	backup	reconcile	{"namespace": "tidb", "backup": "nightly-other"}`: false,
+		`INFO	backup	reconcile	{"namespace": "tidb-v2", "backup": "nightly"}`:    false,
+		`INFO	backup	reconcile	{"backup": "nightly"}`:                            false,
+	}
+	for line, want := range cases {
+		if got := m.match([]byte(line)); got != want {
+			t.Errorf("match(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
+func TestScanLinesKeepsTheLastMatches(t *testing.T) {
+	var b strings.Builder
+	for i := range 1000 {
+		if i%10 == 0 {
+			b.WriteString("hit ")
+		}
+		b.WriteString("line\n")
+	}
+	b.WriteString("hit without newline")
+	s, err := scanLines(strings.NewReader(b.String()), 3, func(l []byte) bool { return strings.HasPrefix(string(l), "hit") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.scanned != 1001 || s.matched != 101 {
+		t.Errorf("scanned %d matched %d, want 1001 and 101", s.scanned, s.matched)
+	}
+	want := []string{"hit line", "hit line", "hit without newline"}
+	if strings.Join(s.lines, "|") != strings.Join(want, "|") {
+		t.Errorf("lines = %q, want %q", s.lines, want)
+	}
+}
+
+func TestScanLinesCutsOverlongLines(t *testing.T) {
+	long := strings.Repeat("x", 200<<10)
+	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.scanned != 3 || len(s.lines) != 3 || s.lines[0] != "a" || s.lines[2] != "b" {
+		t.Fatalf("got %d lines: %.40q", s.scanned, s.lines)
+	}
+	if n := len(s.lines[1]); n != 64<<10 {
+		t.Errorf("long line kept %d bytes, want the first 64 KiB", n)
+	}
+	if s.bytes != int64(len(long)+5) {
+		t.Errorf("bytes = %d, want %d", s.bytes, len(long)+5)
+	}
+}
