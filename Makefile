@@ -7,7 +7,13 @@ LDFLAGS := -s -w -X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Version
 
 # The control-plane binaries (etcd, kube-apiserver) are built from the Go
 # module proxy once per version of test/tools/go.sum and reused after that.
-TOOLS_KEY := $(shell sha256sum test/tools/go.sum | cut -c1-12)
+K8S_VERSION := v1.37.2
+TOOLS_KEY := $(K8S_VERSION)-$(shell sha256sum test/tools/go.sum | cut -c1-12)
+# Stamp the version the binaries report; built from source they would say
+# v0.0.0-master, which kubectl's version skew check cannot parse.
+TOOLS_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
+	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION)
 TOOLS_DIR ?= $(HOME)/.cache/kubectl-logbackup/tools/$(TOOLS_KEY)
 export LOGBACKUP_TOOLS_DIR := $(abspath $(TOOLS_DIR))
 export LOGBACKUP_BIN := $(abspath $(BIN))
@@ -23,7 +29,7 @@ tools: $(TOOLS_DIR)/.built
 
 $(TOOLS_DIR)/.built: test/tools/go.sum $(wildcard test/tools/cmd/*/main.go)
 	@echo "building etcd, kube-apiserver and kubectl into $(TOOLS_DIR) (first time only, about 5 minutes)"
-	cd test/tools && $(GO) build -o $(abspath $(TOOLS_DIR))/ ./cmd/...
+	cd test/tools && $(GO) build -ldflags '$(TOOLS_LDFLAGS)' -o $(abspath $(TOOLS_DIR))/ ./cmd/...
 	@touch $@
 
 # Monitoring tools (promtool, amtool, prometheus) come from Debian's packages.

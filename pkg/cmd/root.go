@@ -7,6 +7,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -17,11 +18,11 @@ import (
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
-		Use:   "logbackup",
+		Use: "logbackup",
 		// kubectl runs the plugin as "kubectl logbackup"; help and usage
 		// lines must say so.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl logbackup"},
-		Short: "Investigate and repair TiDB backups that keep retrying",
+		Short:       "Investigate and repair TiDB backups that keep retrying",
 		Long: `kubectl logbackup shows why a TiDB Operator Backup keeps failing and retrying,
 and repairs its retry state safely. It reads both operator v1 (pingcap.com) and
 operator v2 (br.pingcap.com) backups.`,
@@ -35,6 +36,7 @@ operator v2 (br.pingcap.com) backups.`,
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
+		resetretries.NewCmd(flags, streams),
 		version.NewCmd(streams),
 	)
 	return root

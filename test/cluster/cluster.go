@@ -128,7 +128,13 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	crdCtx, cancelCRDs := context.WithCancel(ctx)
 	defer cancelCRDs()
 	crdDone := make(chan error, 1)
-	go func() { crdDone <- InstallCRDs(crdCtx, c.Admin) }()
+	go func() {
+		if opts.WithoutCRDs {
+			crdDone <- nil
+			return
+		}
+		crdDone <- InstallCRDs(crdCtx, c.Admin)
+	}()
 	if err := c.finishStart(ctx); err != nil {
 		cancelCRDs()
 		<-crdDone

@@ -31,6 +31,9 @@ type Options struct {
 	// StartTimeout bounds Start (unless ctx ends first). Default: 2 minutes,
 	// generous because parallel test packages share two cores.
 	StartTimeout time.Duration
+	// WithoutCRDs starts a cluster that serves no Backup API, as one
+	// without TiDB Operator does.
+	WithoutCRDs bool
 }
 
 const (

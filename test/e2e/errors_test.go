@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/logbackup/kubectl-logbackup/test/cluster"
 )
 
 // Every bad input: one line on stderr that says what is wrong, a non-zero
@@ -58,4 +62,23 @@ func assertOneLineError(t *testing.T, stderr, want string) {
 			t.Errorf("stderr has %q:\n%s", bad, stderr)
 		}
 	}
+}
+
+// A cluster without TiDB Operator's CRDs: say so in one line.
+func TestNoBackupAPI(t *testing.T) {
+	ctx := context.Background()
+	c, err := cluster.Start(ctx, cluster.Options{WithoutCRDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(kc, cluster.UserAdmin, "tidb"); err != nil {
+		t.Fatal(err)
+	}
+	r := plugin(t, "--kubeconfig", kc, "investigate", "nightly")
+	if r.code == 0 {
+		t.Fatal("exit 0 without a Backup API")
+	}
+	assertOneLineError(t, r.stderr, "is TiDB Operator installed?")
 }

@@ -76,12 +76,15 @@ func TestInvestigateJSONMatchesText(t *testing.T) {
 	if rep.Backup.StatusSubresource {
 		t.Error("v1 reported a status subresource")
 	}
-	if n := len(rep.Events.Items); n != 3 {
-		t.Errorf("want the backup's 3 events (matched by uid), got %d: %+v", n, rep.Events.Items)
+	if n := len(rep.Events.Items); n != 4 {
+		t.Errorf("want the backup's 3 events and its job's 1 (matched by uid), got %d: %+v", n, rep.Events.Items)
 	}
-	for _, e := range rep.Events.Items {
-		if e.Object != "Backup/nightly" {
+	for i, e := range rep.Events.Items {
+		if e.Object != "Backup/nightly" && e.Object != "Job/backup-nightly" {
 			t.Errorf("event of another object: %+v", e)
+		}
+		if i > 0 && e.LastSeen.After(rep.Events.Items[i-1].LastSeen) {
+			t.Errorf("events not newest first at %d", i)
 		}
 	}
 	if len(rep.Workload.Jobs) != 1 || len(rep.Workload.Pods) != 1 || rep.Workload.Unowned != 4 {
