@@ -20,8 +20,8 @@ type Found struct {
 }
 
 // WithRecords lists the backups of one namespace, in every served group,
-// that hold retry records; --all previews each of them. Sorted by group,
-// then name, so the confirmation lists them in a stable order.
+// that hold retry records; --all previews each of them. Sorted by name,
+// then group, so the question lists them in a stable order.
 func WithRecords(ctx context.Context, dyn dynamic.Interface, apis []gather.API, ns string) ([]Found, error) {
 	var out []Found
 	for _, api := range apis {
@@ -36,10 +36,10 @@ func WithRecords(ctx context.Context, dyn dynamic.Interface, apis []gather.API, 
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].API.Group != out[j].API.Group {
-			return out[i].API.Group < out[j].API.Group
+		if a, b := out[i].Object.GetName(), out[j].Object.GetName(); a != b {
+			return a < b
 		}
-		return out[i].Object.GetName() < out[j].Object.GetName()
+		return out[i].API.Group < out[j].API.Group
 	})
 	return out, nil
 }

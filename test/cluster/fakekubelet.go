@@ -95,15 +95,21 @@ func (k *FakeKubelet) setLog(key logKey, lines []LogLine) {
 	stamped := stampLines(lines)
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	l := k.logLocked(key)
+	l.lines = stamped
+	l.sorted = isSorted(nil, stamped)
+	l.generation++
+	l.notify()
+}
+
+// logLocked returns a container's log, creating it; k.mu must be held.
+func (k *FakeKubelet) logLocked(key logKey) *containerLog {
 	l := k.logs[key]
 	if l == nil {
 		l = newContainerLog()
 		k.logs[key] = l
 	}
-	l.lines = stamped
-	l.sorted = isSorted(nil, stamped)
-	l.generation++
-	l.notify()
+	return l
 }
 
 // AppendLog adds lines to the end of a container's log (creating it if
@@ -113,11 +119,7 @@ func (k *FakeKubelet) AppendLog(ns, pod, container string, lines ...LogLine) {
 	key := logKey{ns, pod, container, false}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	l := k.logs[key]
-	if l == nil {
-		l = newContainerLog()
-		k.logs[key] = l
-	}
+	l := k.logLocked(key)
 	var last *LogLine
 	if n := len(l.lines); n > 0 {
 		last = &l.lines[n-1]

@@ -130,8 +130,8 @@ func (p *printer) reset(pl *reset.Plan, after *reset.After) {
 	p.records("    ", after.Records)
 }
 
-func (p *printer) event(name, by string) {
-	p.f("  Audit event:   %s %s on the backup, by %s.\n\n", reset.EventReason, name, by)
+func (p *printer) event(ns, name, by string) {
+	p.f("  Audit event:   %s by %s (event %s/%s).\n\n", reset.EventReason, by, ns, name)
 }
 
 // changed shows the records the backup holds now, when the patch's test

@@ -232,7 +232,7 @@ func (r *run) apply(ctx context.Context, p *reset.Plan, out *Outcome, dryRun boo
 		return
 	}
 	out.Event = ev.Name
-	r.out.event(ev.Name, out.By)
+	r.out.event(ev.Namespace, ev.Name, out.By)
 }
 
 // fail records a backup's error. With several backups each error is
