@@ -12,11 +12,7 @@ import (
 // Every bad input: one line on stderr that says what is wrong, a non-zero
 // exit, no usage dump, no stack trace.
 func TestBadInputIsOneLine(t *testing.T) {
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
+	cases := []badInput{
 		{"extra slash", []string{"investigate", "tidb/nightly/x"}, "with one slash"},
 		{"empty namespace", []string{"investigate", "/nightly"}, "must both be non-empty"},
 		{"empty name", []string{"investigate", "tidb/"}, "must both be non-empty"},
@@ -34,6 +30,20 @@ func TestBadInputIsOneLine(t *testing.T) {
 		{"unknown context", []string{"investigate", "tidb/nightly", "--context", "nope"}, "context was not found for specified context: nope"},
 		{"unreachable", []string{"investigate", "tidb/nightly", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "3s"}, "cannot reach the Kubernetes API server at https://127.0.0.1:1"},
 	}
+	checkBadInputs(t, cases)
+}
+
+// badInput is a command line that must fail with one line containing want.
+type badInput struct {
+	name string
+	args []string
+	want string
+}
+
+// checkBadInputs runs each case: non-zero exit, one 'error: ' line with
+// want on stderr, nothing on stdout.
+func checkBadInputs(t *testing.T, cases []badInput) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := plugin(t, c.args...)

@@ -150,11 +150,7 @@ func TestResetNothingToReset(t *testing.T) {
 }
 
 func TestResetBadInputIsOneLine(t *testing.T) {
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
+	cases := []badInput{
 		{"missing backup", []string{"reset-retries", resetNSv1 + "/absent", "--yes"},
 			"backup reset-v1/absent not found in pingcap.com/v1alpha1 and br.pingcap.com/v1alpha1; list them with: kubectl get backups.pingcap.com,backups.br.pingcap.com -n reset-v1"},
 		{"malformed name", []string{"reset-retries", resetNSv1 + "/Bad_Name", "--yes"}, `invalid backup name "Bad_Name"`},
@@ -166,18 +162,7 @@ func TestResetBadInputIsOneLine(t *testing.T) {
 		{"bad output", []string{"reset-retries", "a/b", "--yes", "-o", "wide"}, `invalid --output "wide"`},
 		{"unknown group", []string{"reset-retries", "a/b", "--yes", "--api-group", "example.com"}, `invalid --api-group "example.com"`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := plugin(t, c.args...)
-			if r.code == 0 {
-				t.Fatalf("exit 0, want an error; stdout:\n%s", r.stdout)
-			}
-			assertOneLineError(t, r.stderr, c.want)
-			if r.stdout != "" {
-				t.Errorf("stdout not empty: %q", r.stdout)
-			}
-		})
-	}
+	checkBadInputs(t, cases)
 }
 
 // --all: every backup of the namespace with records is previewed, one
