@@ -3,7 +3,9 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/kubectl-logbackup
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Version=$(VERSION)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+LDFLAGS := -s -w -X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Version=$(VERSION) \
+	-X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Commit=$(COMMIT)
 
 # The control-plane binaries (etcd, kube-apiserver) are built from the Go
 # module proxy once per version of test/tools/go.sum and reused after that.
@@ -47,8 +49,11 @@ unit:
 e2e: build tools monitoring-tools
 	$(GO) test -count=1 -timeout 20m ./test/...
 
+# The end-to-end tests run a plugin built with the race detector, so the
+# concurrent gathering is race-checked against a real API server too.
 test: lint build tools monitoring-tools
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) build -race -o bin/kubectl-logbackup-race ./cmd/kubectl-logbackup
+	LOGBACKUP_BIN=$(abspath bin/kubectl-logbackup-race) $(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build tools
 	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/...

@@ -39,10 +39,14 @@ type Profile struct {
 	PersistentRetryFor string
 }
 
-var profiles = []Profile{
-	{Name: "dev", HighRetryRate: 0.05, LowSuccessRate: 0.7, PersistentRetryFor: "5m"},
-	{Name: "default", HighRetryRate: 0.1, LowSuccessRate: 0.5, PersistentRetryFor: "15m"},
-	{Name: "prod", HighRetryRate: 0.2, LowSuccessRate: 0.3, PersistentRetryFor: "30m"},
+// profiles returns the threshold profiles, in order. It builds a new slice on
+// every call, so no caller can change another's thresholds.
+func profiles() []Profile {
+	return []Profile{
+		{Name: "dev", HighRetryRate: 0.05, LowSuccessRate: 0.7, PersistentRetryFor: "5m"},
+		{Name: "default", HighRetryRate: 0.1, LowSuccessRate: 0.5, PersistentRetryFor: "15m"},
+		{Name: "prod", HighRetryRate: 0.2, LowSuccessRate: 0.3, PersistentRetryFor: "30m"},
+	}
 }
 
 // Rule output formats.
@@ -69,15 +73,22 @@ const (
 	AlertmanagerTemplates = "templates"
 )
 
-var alertmanagerFiles = map[string]string{
-	AlertmanagerConfig:    "alertmanager/alertmanager.yml",
-	AlertmanagerTemplates: "alertmanager/logbackup.tmpl",
+// alertmanagerPath returns the embedded path of an Alertmanager example part,
+// and whether the part exists.
+func alertmanagerPath(part string) (string, bool) {
+	switch part {
+	case AlertmanagerConfig:
+		return "alertmanager/alertmanager.yml", true
+	case AlertmanagerTemplates:
+		return "alertmanager/logbackup.tmpl", true
+	}
+	return "", false
 }
 
 // AlertmanagerFileName returns the file name under which the example part
 // must be installed (alertmanager.yml or logbackup.tmpl, side by side).
 func AlertmanagerFileName(part string) (string, error) {
-	p, ok := alertmanagerFiles[part]
+	p, ok := alertmanagerPath(part)
 	if !ok {
 		return "", fmt.Errorf("unknown Alertmanager file %q: must be one of %s", part, strings.Join(AlertmanagerParts(), ", "))
 	}
@@ -86,8 +97,9 @@ func AlertmanagerFileName(part string) (string, error) {
 
 // Profiles returns the profile names, in order.
 func Profiles() []string {
-	names := make([]string, len(profiles))
-	for i, p := range profiles {
+	ps := profiles()
+	names := make([]string, len(ps))
+	for i, p := range ps {
 		names[i] = p.Name
 	}
 	return names
@@ -101,7 +113,7 @@ func AlertmanagerParts() []string { return []string{AlertmanagerConfig, Alertman
 
 // LookupProfile returns the named profile.
 func LookupProfile(name string) (Profile, error) {
-	for _, p := range profiles {
+	for _, p := range profiles() {
 		if p.Name == name {
 			return p, nil
 		}
@@ -209,7 +221,7 @@ func Dashboards() ([]byte, error) {
 // Alertmanager returns a file of the Alertmanager example: the configuration
 // ("config") or the notification templates it loads ("templates").
 func Alertmanager(part string) ([]byte, error) {
-	p, ok := alertmanagerFiles[part]
+	p, ok := alertmanagerPath(part)
 	if !ok {
 		return nil, fmt.Errorf("unknown Alertmanager file %q: must be one of %s", part, strings.Join(AlertmanagerParts(), ", "))
 	}

@@ -3,6 +3,8 @@ package monitoring
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -110,5 +112,107 @@ func TestAlertmanagerFiles(t *testing.T) {
 	}
 	if _, err := Alertmanager("secrets"); err == nil || !strings.Contains(err.Error(), "must be one of config, templates") {
 		t.Errorf("unknown part: %v", err)
+	}
+}
+
+// TestEmbeddedFilesNameOnlyExistingCommands scans every embedded file, and
+// every rendered output, for "kubectl logbackup WORD" and fails when WORD is
+// not a subcommand of the plugin (such as the non-existent "events"). JSON
+// files are also checked after decoding, so that a reference split by an
+// escaped line break is seen.
+func TestEmbeddedFilesNameOnlyExistingCommands(t *testing.T) {
+	commands := map[string]bool{"investigate": true, "reset-retries": true, "monitoring": true}
+	ref := regexp.MustCompile(`kubectl\s+logbackup\s+([\w-]+)`)
+	check := func(what, text string) {
+		t.Helper()
+		for _, m := range ref.FindAllStringSubmatch(text, -1) {
+			if !commands[m[1]] {
+				t.Errorf("%s refers to %q: kubectl logbackup has no subcommand %q", what, m[0], m[1])
+			}
+		}
+	}
+	var walk func(what string, v any)
+	walk = func(what string, v any) {
+		switch v := v.(type) {
+		case string:
+			check(what, v)
+		case []any:
+			for _, e := range v {
+				walk(what, e)
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(what, e)
+			}
+		}
+	}
+	n := 0
+	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		check(path, string(b))
+		if strings.HasSuffix(path, ".json") {
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
+			walk(path, v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 {
+		t.Errorf("scanned %d embedded files, want 5 (rules template, 2 dashboards, Alertmanager config and templates)", n)
+	}
+	for _, p := range Profiles() {
+		for _, f := range Formats() {
+			b, err := Rules(p, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("rules "+p+"/"+f, string(b))
+		}
+	}
+	for _, part := range AlertmanagerParts() {
+		b, err := Alertmanager(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("alertmanager "+part, string(b))
+	}
+	b, err := Dashboards()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("dashboards", string(b))
+	health, err := Dashboard("log-backup-health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(health, []byte("kubectl logbackup investigate NAMESPACE/NAME")) || bytes.Contains(health, []byte("logbackup events")) {
+		t.Error("the health dashboard must send users to kubectl logbackup investigate NAMESPACE/NAME, and to no events command")
+	}
+}
+
+// The profiles are built fresh on every call: changing what one call returned
+// does not change the next.
+func TestNoSharedState(t *testing.T) {
+	names := Profiles()
+	names[0] = "changed"
+	if Profiles()[0] != "dev" {
+		t.Error("Profiles() returns shared state")
+	}
+	ps := profiles()
+	ps[0].HighRetryRate = 99
+	if p, _ := LookupProfile("dev"); p.HighRetryRate != 0.05 {
+		t.Error("profiles() returns shared state")
 	}
 }

@@ -145,6 +145,8 @@ func TestRetryState(t *testing.T) {
 		{"AlreadyFailed", "retry timeout, ...", ExhaustedByTimeout},
 		{"ExceedRetryLimit", "", ExhaustedByCount},
 		{"ExceededMaxRetries", "Failed after 5 retries. Last error: x", ExhaustedByCount},
+		{"ExceededMaxRetries", "Failed after 5 retries. Last error: retry timeout talking to PD", ExhaustedByCount},
+		{"AlreadyFailed", "", ExhaustedByCount}, // records, deadline not passed: the count
 		{"RetryTimeout", "", ExhaustedByTimeout},
 		{"StartLogBackupFailed", "", ""},
 	}

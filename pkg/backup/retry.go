@@ -66,18 +66,25 @@ func (b *Backup) Retry(now time.Time) RetryState {
 // exhaustedBy tells whether a Failed backup failed because its retries ran
 // out, reading the reasons each operator writes.
 func exhaustedBy(reason, message string, hasRecords bool, deadline *time.Time, now time.Time) string {
-	msg := strings.ToLower(message)
-	switch {
-	case reason == "RetryTimeout", strings.Contains(msg, "retry timeout"):
+	// Each operator's own reason first; v1 writes AlreadyFailed for both
+	// limits, so only there the message (then the clock) decides.
+	switch reason {
+	case "RetryTimeout":
 		return ExhaustedByTimeout
-	case reason == "ExceedRetryLimit", reason == "ExceededMaxRetries", strings.Contains(msg, "exceed retry times"):
+	case "ExceedRetryLimit", "ExceededMaxRetries":
 		return ExhaustedByCount
-	case reason == "AlreadyFailed" && hasRecords:
-		// v1 writes AlreadyFailed for both limits; fall back to the clock.
-		if deadline != nil && now.After(*deadline) {
+	case "AlreadyFailed":
+		msg := strings.ToLower(message)
+		switch {
+		case strings.Contains(msg, "retry timeout"):
 			return ExhaustedByTimeout
+		case strings.Contains(msg, "exceed retry times"):
+			return ExhaustedByCount
+		case hasRecords && deadline != nil && now.After(*deadline):
+			return ExhaustedByTimeout
+		case hasRecords:
+			return ExhaustedByCount
 		}
-		return ExhaustedByCount
 	}
 	return ""
 }

@@ -1,8 +1,8 @@
 // Package buildinfo holds what the linker stamps into a release build.
 package buildinfo
 
-// Set with -ldflags "-X ...buildinfo.Version=v1.2.3"; these are the only
-// package-level variables in the plugin and are never written at run time.
+// Set by the linker (-ldflags "-X ...buildinfo.Version=v1.2.3", see the
+// Makefile); never written at run time.
 var (
 	Version = "dev"
 	Commit  = "none"

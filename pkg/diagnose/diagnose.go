@@ -23,8 +23,8 @@ type rule func(r *report.Report, o Options) []report.Finding
 
 // Diagnose runs every rule; when none finds anything it says so.
 func Diagnose(r *report.Report, o Options) []report.Finding {
-	rules := []rule{exhausted, atLimit, containers, storageErrors, logNotCovered,
-		pendingRetry, checkpointLag, controllerMissing, forbiddenSections}
+	rules := []rule{exhausted, atLimit, failedPhase, transientRetry, containers, storageErrors,
+		logNotCovered, pendingRetry, checkpointLag, controllerMissing, forbiddenSections}
 	var out []report.Finding
 	if r.Backup.Backup == nil {
 		return out
@@ -33,7 +33,7 @@ func Diagnose(r *report.Report, o Options) []report.Finding {
 		out = append(out, run(r, o)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) < rank(out[j].Severity) })
-	if len(out) == 0 || out[0].Severity == report.Info && noProblem(r) {
+	if (len(out) == 0 || out[0].Severity == report.Info) && !troubled(r.Backup.Backup.Phase) {
 		out = append([]report.Finding{healthy(r)}, out...)
 	}
 	return out
@@ -49,6 +49,12 @@ func rank(s report.Severity) int {
 	return 2
 }
 
-func noProblem(r *report.Report) bool {
-	return r.Backup.Backup.Phase != "Failed" && r.Backup.Retry.Used == 0
+// troubled phases never get a "no problem" verdict, whatever else was
+// or was not found.
+func troubled(phase string) bool {
+	switch phase {
+	case "Failed", "Invalid", "CleanFailed", "RetryFailed":
+		return true
+	}
+	return false
 }

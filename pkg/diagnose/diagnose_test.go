@@ -15,7 +15,7 @@ func ptr(t time.Time) *time.Time { return &t }
 
 func rep(b *backup.Backup) *report.Report {
 	r := report.New(backup.Ref{Namespace: "tidb", Name: "x"}, now)
-	if b.Policy.MaxRetryTimes == 0 {
+	if b.Policy == (backup.RetryPolicy{}) {
 		b.Policy = backup.RetryPolicy{MaxRetryTimes: 2, MinRetryDuration: backup.DefaultMinRetryDuration, RetryTimeout: backup.DefaultRetryTimeout}
 	}
 	s := b.Retry(now)
@@ -141,6 +141,9 @@ func TestControllerAndForbidden(t *testing.T) {
 	expect(t, fs, report.Info, "Controller logs unavailable", "controller not found")
 	expect(t, fs, report.Info, "Section events incomplete", "list events")
 	expect(t, fs, report.Info, "No problem found")
+	noHealthyWhenFailed := rep(&backup.Backup{Phase: "Failed"})
+	noHealthyWhenFailed.Controller.Error = "controller not found"
+	noHealthy(t, Diagnose(noHealthyWhenFailed, Options{}))
 }
 
 func TestHealthy(t *testing.T) {
@@ -148,4 +151,52 @@ func TestHealthy(t *testing.T) {
 	if len(fs) != 1 || !strings.Contains(fs[0].Summary, "No problem found: phase Complete") {
 		t.Errorf("healthy: %s", summaries(fs))
 	}
+}
+
+func noHealthy(t *testing.T, fs []report.Finding) {
+	t.Helper()
+	if strings.Contains(summaries(fs), "No problem found") {
+		t.Errorf("a troubled backup was called healthy:\n%s", summaries(fs))
+	}
+}
+
+// Phases that end a backup without exhausting retries still get a verdict.
+func TestTerminalPhasesWithoutRecords(t *testing.T) {
+	for _, phase := range []string{"Failed", "Invalid", "CleanFailed"} {
+		b := &backup.Backup{Mode: "snapshot", Phase: phase, Conditions: []backup.Condition{{Type: phase, Status: "True", Reason: "BackupFailed", Message: "br exited\nwith 1"}}}
+		fs := Diagnose(rep(b), Options{})
+		expect(t, fs, report.Critical, "The backup is "+phase+" (BackupFailed: br exited with 1)", "recreate")
+		noHealthy(t, fs)
+	}
+}
+
+func TestTransientRetryFailedWithoutRecords(t *testing.T) {
+	b := &backup.Backup{Mode: "log", Phase: "RetryFailed", Conditions: []backup.Condition{{Type: "RetryFailed", Status: "True", Reason: "CreateBackupJobFailed", Message: "quota"}}}
+	fs := Diagnose(rep(b), Options{})
+	expect(t, fs, report.Warning, "RetryFailed (CreateBackupJobFailed: quota)", "transient", "controller log")
+	noHealthy(t, fs)
+}
+
+// Zero retries allowed is a policy, not a missing value.
+func TestZeroRetriesAllowed(t *testing.T) {
+	b := &backup.Backup{Phase: "RetryFailed", Policy: backup.RetryPolicy{MaxRetryTimes: 0, RetryTimeout: backup.DefaultRetryTimeout},
+		Records: []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptr(now.Add(-time.Minute)), ExpectedRetryAt: ptr(now.Add(time.Minute))}}}
+	expect(t, Diagnose(rep(b), Options{}), report.Warning, "Retry limit reached (1 of 0 used")
+}
+
+// The OOM advice must not contradict "recreate it" on a Failed backup.
+func TestOOMAdviceFollowsThePhase(t *testing.T) {
+	code := int32(137)
+	oom := report.Container{Name: "backup", State: "terminated", Reason: "OOMKilled", ExitCode: &code, MemoryLimit: "1Gi"}
+	for phase, want := range map[string]string{"Failed": "then recreate the backup", "RetryFailed": "then let the next retry run"} {
+		r := rep(&backup.Backup{Phase: phase, Records: []backup.RetryRecord{{RetryNum: 1}}})
+		r.Workload.Pods = []report.Pod{{Name: "p", Containers: []report.Container{oom}}}
+		expect(t, Diagnose(r, Options{}), report.Critical, "OOMKilled", "2Gi", want)
+	}
+}
+
+func TestHealthyMentionsUnreadSections(t *testing.T) {
+	r := rep(&backup.Backup{Phase: "Complete"})
+	r.Workload.Error = "forbidden"
+	expect(t, Diagnose(r, Options{}), report.Info, "No problem found: phase Complete (in what could be read")
 }

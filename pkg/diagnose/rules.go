@@ -10,6 +10,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 func exhausted(r *report.Report, _ Options) []report.Finding {
@@ -29,6 +30,48 @@ func exhausted(r *report.Report, _ Options) []report.Finding {
 	}}
 }
 
+// failedPhase covers every terminal phase that exhausted retries and the
+// uncovered log backup do not explain.
+func failedPhase(r *report.Report, _ Options) []report.Finding {
+	b, s := r.Backup.Backup, r.Backup.Retry
+	switch {
+	case s.ExhaustedBy != "":
+		return nil
+	case b.Phase == backup.PhaseFailed && b.IsLog() && len(b.Records) == 0:
+		return nil // logNotCovered says it better
+	case b.Phase != backup.PhaseFailed && b.Phase != "Invalid" && b.Phase != "CleanFailed":
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Critical,
+		Summary:  fmt.Sprintf("The backup is %s%s.", b.Phase, conditionWhy(b, b.Phase)),
+		Next:     fmt.Sprintf("The controller does not retry a %s backup: fix the cause, then recreate the backup.", b.Phase),
+	}}
+}
+
+// transientRetry: RetryFailed without retry records is the controller's
+// own transient error (e.g. CreateBackupJobFailed), which it retries.
+func transientRetry(r *report.Report, _ Options) []report.Finding {
+	b := r.Backup.Backup
+	if b.Phase != backup.PhaseRetryFailed || len(b.Records) > 0 {
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Warning,
+		Summary:  fmt.Sprintf("The backup is RetryFailed%s without retry records: a transient controller error, which the controller retries by itself.", conditionWhy(b, backup.PhaseRetryFailed)),
+		Next:     "If it stays like this, read the controller log below for the error it keeps hitting.",
+	}}
+}
+
+// conditionWhy is " (Reason: message)" of the newest condition of type t.
+func conditionWhy(b *backup.Backup, t string) string {
+	c := b.Condition(t)
+	if c == nil || c.Reason == "" && c.Message == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s: %s)", text.Dash(c.Reason), text.OneLine(c.Message))
+}
+
 func atLimit(r *report.Report, _ Options) []report.Finding {
 	b, s := r.Backup.Backup, r.Backup.Retry
 	if s.ExhaustedBy != "" || b.Phase == backup.PhaseFailed || s.Used == 0 || !s.AtLimit {
@@ -42,10 +85,16 @@ func atLimit(r *report.Report, _ Options) []report.Finding {
 }
 
 func containers(r *report.Report, _ Options) []report.Finding {
+	// After the fix, a Failed backup must be recreated; a retrying one
+	// picks the fix up at its next retry.
+	then := "then let the next retry run"
+	if r.Backup.Backup.Phase == backup.PhaseFailed {
+		then = "then recreate the backup"
+	}
 	var out []report.Finding
 	for _, p := range r.Workload.Pods {
 		for _, c := range p.Containers {
-			if f, ok := containerFinding(p, c); ok {
+			if f, ok := containerFinding(p, c, then); ok {
 				out = append(out, f)
 			}
 		}
@@ -56,14 +105,14 @@ func containers(r *report.Report, _ Options) []report.Finding {
 	return out
 }
 
-func containerFinding(p report.Pod, c report.Container) (report.Finding, bool) {
+func containerFinding(p report.Pod, c report.Container, then string) (report.Finding, bool) {
 	where := fmt.Sprintf("container %s of pod %s", c.Name, p.Name)
 	switch {
 	case c.Reason == "OOMKilled" || c.MemoryLimit != "":
 		limit := c.MemoryLimit
-		next := "Set a memory limit for the backup in spec.resources.limits.memory, large enough for the data set."
+		next := "Set spec.resources.limits.memory large enough for the data set, " + then + "."
 		if limit != "" {
-			next = fmt.Sprintf("Raise spec.resources.limits.memory above %s (for example to %s), then let the retry run.", limit, doubled(limit))
+			next = fmt.Sprintf("Raise spec.resources.limits.memory above %s (for example to %s), %s.", limit, doubled(limit), then)
 		} else {
 			limit = "none set"
 		}
@@ -207,14 +256,13 @@ func forbiddenSections(r *report.Report, _ Options) []report.Finding {
 }
 
 func healthy(r *report.Report) report.Finding {
-	b := r.Backup.Backup
-	return report.Finding{Severity: report.Info,
-		Summary: fmt.Sprintf("No problem found: phase %s, no retries recorded.", orDash(b.Phase))}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+	b, s := r.Backup.Backup, r.Backup.Retry
+	summary := fmt.Sprintf("No problem found: phase %s", text.Dash(b.Phase))
+	if s.Used > 0 {
+		summary += fmt.Sprintf(", %s recorded earlier", text.Plural(s.Used, "retry"))
 	}
-	return s
+	if r.Events.Error != "" || r.Workload.Error != "" || r.PodLog.Error != "" || r.Controller.Error != "" {
+		summary += " (in what could be read; see the sections below)"
+	}
+	return report.Finding{Severity: report.Info, Summary: summary + "."}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -43,7 +44,7 @@ type controllerQuery struct {
 	since      time.Time
 	limitBytes int64
 	keep       int
-	parallel   int
+	slots      *semaphore.Weighted
 }
 
 // gatherController reads the controller's log from a little before the
@@ -68,55 +69,81 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 	}
 	match := newLineMatcher(ref)
 	type result struct {
-		pod  string
-		scan logScan
+		pod       string
+		scan      logScan
+		truncated bool
 	}
 	var mu sync.Mutex
 	var results []result
 	var errs []string
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(q.parallel)
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		name := p.Namespace + "/" + p.Name
 		sec.Pods = append(sec.Pods, name)
 		g.Go(func() error {
-			opts := &corev1.PodLogOptions{
-				Container:  controllerContainer(p),
-				SinceTime:  &metav1.Time{Time: q.since},
-				LimitBytes: &q.limitBytes,
+			if err := q.slots.Acquire(gctx, 1); err != nil {
+				return err
 			}
-			scan, err := scanLog(gctx, kube, p.Namespace, p.Name, opts, q.keep, match.match)
+			defer q.slots.Release(1)
+			scan, truncated, err := readControllerLog(gctx, kube, p, q, match.match)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, name+": "+sectionError(err, access{verb: "get", resource: "pods", subresource: "log", namespace: p.Namespace}))
 				return nil // the other pods' lines are still worth showing
 			}
-			results = append(results, result{pod: name, scan: scan})
+			results = append(results, result{pod: name, scan: scan, truncated: truncated})
 			return nil
 		})
 	}
 	_ = g.Wait() // goroutines record their own errors
-	sort.Slice(results, func(i, j int) bool { return results[i].pod < results[j].pod })
 	sort.Strings(errs)
+	var lines []logLine
 	for _, r := range results {
 		sec.Scanned += r.scan.scanned
 		sec.Matched += r.scan.matched
-		sec.Truncated = sec.Truncated || r.scan.bytes >= q.limitBytes
-		prefix := ""
-		if len(pods.Items) > 1 {
-			prefix = "[" + r.pod + "] "
-		}
+		sec.Truncated = sec.Truncated || r.truncated
 		for _, l := range r.scan.lines {
-			sec.Lines = append(sec.Lines, prefix+l)
+			if len(pods.Items) > 1 {
+				l.Text = "[" + r.pod + "] " + l.Text
+			}
+			lines = append(lines, l)
 		}
 	}
-	if n := len(sec.Lines); n > q.keep {
-		sec.Lines = sec.Lines[n-q.keep:]
+	// Several controller pods (an old and a new leader): their lines
+	// interleave in time, and the last N are the newest of all of them.
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].At.Before(lines[j].At) })
+	if n := len(lines); n > q.keep {
+		lines = lines[n-q.keep:]
+	}
+	for _, l := range lines {
+		sec.Lines = append(sec.Lines, l.Text)
 	}
 	sec.Error = strings.Join(errs, "; ")
 	return sec
+}
+
+// readControllerLog reads one controller pod's log since q.since. When the
+// window holds more than limitBytes, the kubelet would return its oldest
+// part, but the newest lines matter most (the last retry, the exhaustion):
+// then the log is read again from its end, as many lines as fit in
+// limitBytes at the average line length just measured.
+func readControllerLog(ctx context.Context, kube kubernetes.Interface, p *corev1.Pod, q controllerQuery, match func([]byte) bool) (logScan, bool, error) {
+	opts := &corev1.PodLogOptions{
+		Container:  controllerContainer(p),
+		SinceTime:  &metav1.Time{Time: q.since},
+		LimitBytes: &q.limitBytes,
+		Timestamps: true,
+	}
+	scan, err := scanLog(ctx, kube, p.Namespace, p.Name, opts, q.keep, match)
+	if err != nil || scan.bytes < q.limitBytes || scan.scanned == 0 {
+		return scan, false, err
+	}
+	tail := max(q.limitBytes/(scan.bytes/int64(scan.scanned))*9/10, 1) // 10% slack for longer lines
+	opts.TailLines = &tail
+	scan, err = scanLog(ctx, kube, p.Namespace, p.Name, opts, q.keep, match)
+	return scan, true, err
 }
 
 func controllerContainer(p *corev1.Pod) string {

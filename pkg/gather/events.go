@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -27,13 +28,16 @@ const EventTTLNote = "no events: the API server keeps events for about an hour (
 
 // gatherEvents reads the events of each object by its UID: a name match
 // would also return events of any other kind's object with that name.
-func gatherEvents(ctx context.Context, kube kubernetes.Interface, ns string, uids []types.UID, limit int) ([]report.Event, error) {
+func gatherEvents(ctx context.Context, kube kubernetes.Interface, ns string, uids []types.UID, slots *semaphore.Weighted) ([]report.Event, error) {
 	var mu sync.Mutex
 	var out []report.Event
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
 	for _, uid := range uids {
 		g.Go(func() error {
+			if err := slots.Acquire(ctx, 1); err != nil {
+				return err
+			}
+			defer slots.Release(1)
 			sel := fields.OneTermEqualSelector("involvedObject.uid", string(uid)).String()
 			list, err := kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel})
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -60,19 +61,21 @@ func Investigate(ctx context.Context, c Clients, ref backup.Ref, o Options) (*re
 
 	// Three independent chains run at once; each writes only its own
 	// section, and the events of the backup and its children are merged
-	// after all of them finish.
+	// after all of them finish. Their fan-outs (events per object, logs
+	// per controller pod) share one bound of o.Parallel requests.
+	slots := semaphore.NewWeighted(int64(max(o.Parallel, 1)))
 	var wg sync.WaitGroup
 	var backupEvents, childEvents []report.Event
 	var backupEventsErr, childEventsErr error
 	wg.Go(func() {
-		backupEvents, backupEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, []types.UID{types.UID(b.UID)}, o.Parallel)
+		backupEvents, backupEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, []types.UID{types.UID(b.UID)}, slots)
 	})
 	wg.Go(func() {
 		w := gatherWorkload(ctx, c.Kube, b)
 		rep.Workload = w.section
 		var inner sync.WaitGroup
 		inner.Go(func() {
-			childEvents, childEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, w.uids, o.Parallel)
+			childEvents, childEventsErr = gatherEvents(ctx, c.Kube, b.Namespace, w.uids, slots)
 		})
 		inner.Go(func() {
 			if w.section.Error != "" {
@@ -90,7 +93,7 @@ func Investigate(ctx context.Context, c Clients, ref backup.Ref, o Options) (*re
 			since:      controllerSince(b, o),
 			limitBytes: o.LimitBytes,
 			keep:       o.ControllerTail,
-			parallel:   o.Parallel,
+			slots:      slots,
 		})
 	})
 	wg.Wait()

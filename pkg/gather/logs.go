@@ -2,39 +2,57 @@ package gather
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 )
 
+// logLine is one kept line; At is set when the log was read with
+// timestamps, so lines of several pods can be merged in time order.
+type logLine struct {
+	At   time.Time
+	Text string
+}
+
 // logScan is the result of reading one container's log.
 type logScan struct {
-	lines   []string // the kept lines, oldest first, at most keep
+	lines   []logLine // the kept lines, oldest first, at most keep
 	scanned int
 	matched int
 	bytes   int64
 }
 
+func (s logScan) texts() []string {
+	out := make([]string, len(s.lines))
+	for i, l := range s.lines {
+		out[i] = l.Text
+	}
+	return out
+}
+
 // scanLog streams a container log and keeps the last keep lines for which
 // match is true (every line when match is nil). Memory stays bounded by
-// keep, whatever the log's size.
+// keep, whatever the log's size. With opts.Timestamps each line's leading
+// timestamp is parsed off into At.
 func scanLog(ctx context.Context, kube kubernetes.Interface, ns, pod string, opts *corev1.PodLogOptions, keep int, match func([]byte) bool) (logScan, error) {
 	stream, err := kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
 	if err != nil {
 		return logScan{}, err
 	}
 	defer stream.Close()
-	return scanLines(stream, keep, match)
+	return scanLines(stream, keep, opts.Timestamps, match)
 }
 
 // scanLines is scanLog's reading half, apart so it can be tested on any
 // reader.
-func scanLines(in io.Reader, keep int, match func([]byte) bool) (logScan, error) {
+func scanLines(in io.Reader, keep int, timestamps bool, match func([]byte) bool) (logScan, error) {
 	var s logScan
-	ring := make([]string, 0, keep)
+	ring := make([]logLine, 0, keep)
 	next := 0
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
@@ -52,14 +70,19 @@ func scanLines(in io.Reader, keep int, match func([]byte) bool) (logScan, error)
 		}
 		if len(line) > 0 {
 			text := trimNewline(line)
+			var at time.Time
+			if timestamps {
+				at, text = splitTimestamp(text)
+			}
 			s.scanned++
 			if match == nil || match(text) {
 				s.matched++
 				if keep > 0 {
+					l := logLine{At: at, Text: string(text)}
 					if len(ring) < keep {
-						ring = append(ring, string(text))
+						ring = append(ring, l)
 					} else {
-						ring[next] = string(text)
+						ring[next] = l
 						next = (next + 1) % keep
 					}
 				}
@@ -74,6 +97,20 @@ func scanLines(in io.Reader, keep int, match func([]byte) bool) (logScan, error)
 	}
 	s.lines = append(ring[next:], ring[:next]...)
 	return s, nil
+}
+
+// splitTimestamp takes the RFC 3339 timestamp the kubelet puts before each
+// line when asked for timestamps.
+func splitTimestamp(line []byte) (time.Time, []byte) {
+	i := bytes.IndexByte(line, ' ')
+	if i < 0 {
+		return time.Time{}, line
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(line[:i]))
+	if err != nil {
+		return time.Time{}, line
+	}
+	return t, line[i+1:]
 }
 
 func trimNewline(b []byte) []byte {

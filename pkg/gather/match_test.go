@@ -43,7 +43,7 @@ func TestScanLinesKeepsTheLastMatches(t *testing.T) {
 		b.WriteString("line\n")
 	}
 	b.WriteString("hit without newline")
-	s, err := scanLines(strings.NewReader(b.String()), 3, func(l []byte) bool { return strings.HasPrefix(string(l), "hit") })
+	s, err := scanLines(strings.NewReader(b.String()), 3, false, func(l []byte) bool { return strings.HasPrefix(string(l), "hit") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,24 +51,39 @@ func TestScanLinesKeepsTheLastMatches(t *testing.T) {
 		t.Errorf("scanned %d matched %d, want 1001 and 101", s.scanned, s.matched)
 	}
 	want := []string{"hit line", "hit line", "hit without newline"}
-	if strings.Join(s.lines, "|") != strings.Join(want, "|") {
-		t.Errorf("lines = %q, want %q", s.lines, want)
+	if strings.Join(s.texts(), "|") != strings.Join(want, "|") {
+		t.Errorf("lines = %q, want %q", s.texts(), want)
 	}
 }
 
 func TestScanLinesCutsOverlongLines(t *testing.T) {
 	long := strings.Repeat("x", 200<<10)
-	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), 10, nil)
+	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), 10, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.scanned != 3 || len(s.lines) != 3 || s.lines[0] != "a" || s.lines[2] != "b" {
-		t.Fatalf("got %d lines: %.40q", s.scanned, s.lines)
+	lines := s.texts()
+	if s.scanned != 3 || len(lines) != 3 || lines[0] != "a" || lines[2] != "b" {
+		t.Fatalf("got %d lines: %.40q", s.scanned, lines)
 	}
-	if n := len(s.lines[1]); n != 64<<10 {
+	if n := len(lines[1]); n != 64<<10 {
 		t.Errorf("long line kept %d bytes, want the first 64 KiB", n)
 	}
 	if s.bytes != int64(len(long)+5) {
 		t.Errorf("bytes = %d, want %d", s.bytes, len(long)+5)
+	}
+}
+
+func TestScanLinesParsesTimestamps(t *testing.T) {
+	in := "2026-11-25T10:00:01.000000000Z first\nno-timestamp line\n2026-11-25T10:00:02.500000000Z second one\n"
+	s, err := scanLines(strings.NewReader(in), 10, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.lines) != 3 || s.lines[0].Text != "first" || s.lines[2].Text != "second one" || s.lines[1].Text != "no-timestamp line" {
+		t.Fatalf("lines: %+v", s.lines)
+	}
+	if s.lines[2].At.UnixMilli()-s.lines[0].At.UnixMilli() != 1500 || !s.lines[1].At.IsZero() {
+		t.Errorf("times: %+v", s.lines)
 	}
 }

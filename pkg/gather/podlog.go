@@ -18,7 +18,7 @@ func gatherPodLog(ctx context.Context, kube kubernetes.Interface, ns string, pod
 	sec := report.PodLogSection{Lines: []string{}}
 	pod, container := failedPod(pods)
 	if pod == "" {
-		sec.Note = "no failed backup pod: a retry deletes the failed Job and its Pod, so its log may be gone"
+		sec.Note = "no failed backup pod that ran: a retry deletes the failed Job and its Pod, so its log may be gone; a container that never started has none"
 		return sec
 	}
 	sec.Pod, sec.Container = pod, container
@@ -28,16 +28,18 @@ func gatherPodLog(ctx context.Context, kube kubernetes.Interface, ns string, pod
 		sec.Error = sectionError(err, access{verb: "get", resource: "pods", subresource: "log", namespace: ns})
 		return sec
 	}
-	sec.Lines = scan.lines
+	sec.Lines = scan.texts()
 	return sec
 }
 
 // failedPod picks the newest pod that failed (pods are sorted newest
-// first) and its first failed container; init containers run first.
+// first) and its first failed container that has run; init containers run
+// first. A container still waiting to start (ImagePullBackOff) has no log:
+// the kubelet refuses it, so an older pod that did run is read instead.
 func failedPod(pods []report.Pod) (pod, container string) {
 	for _, p := range pods {
 		for _, c := range p.Containers {
-			if c.Failed() {
+			if c.Failed() && (c.State == "terminated" || c.ExitCode != nil) {
 				return p.Name, c.Name
 			}
 		}

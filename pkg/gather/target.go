@@ -134,7 +134,7 @@ func FindBackup(ctx context.Context, dyn dynamic.Interface, apis []API, ref back
 			switch {
 			case apierrors.IsNotFound(err):
 			case apierrors.IsForbidden(err):
-				errs[i] = fmt.Errorf("%s", sectionError(err, access{verb: "get", group: api.Group, resource: backup.Resource, namespace: ref.Namespace}))
+				errs[i] = err
 			case err != nil:
 				return err // unreachable or broken: no point asking the other group
 			default:
@@ -160,10 +160,15 @@ func FindBackup(ctx context.Context, dyn dynamic.Interface, apis []API, ref back
 	if hit != nil {
 		return hit, hitAPI, nil
 	}
-	for _, err := range errs {
+	var forbidden []string
+	for i, err := range errs {
 		if err != nil {
-			return nil, API{}, err
+			forbidden = append(forbidden, apis[i].Group)
 		}
+	}
+	if len(forbidden) > 0 {
+		return nil, API{}, fmt.Errorf("forbidden: missing permission to get backups (API group %s) in namespace %s",
+			strings.Join(forbidden, " and "), ref.Namespace)
 	}
 	return nil, API{}, &NotFoundError{Ref: ref, APIs: apis}
 }

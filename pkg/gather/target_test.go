@@ -117,7 +117,7 @@ func TestFindBackup(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "x", errors.New("no"))
 	})
 	_, _, err = FindBackup(ctx, dyn, both, ref)
-	if err == nil || !strings.Contains(err.Error(), "missing permission to get backups (API group pingcap.com) in namespace tidb") {
+	if err == nil || !strings.Contains(err.Error(), "missing permission to get backups (API group pingcap.com and br.pingcap.com) in namespace tidb") {
 		t.Errorf("forbidden everywhere: err = %v", err)
 	}
 }

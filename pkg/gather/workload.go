@@ -18,8 +18,8 @@ import (
 // BackupLabel is the label both operators put on a backup's Jobs and Pods.
 const BackupLabel = "tidb.pingcap.com/backup"
 
-// workload is the raw result: the section plus the pods themselves, which
-// the pod-log collector needs.
+// workload is the raw result: the section plus the UIDs of the jobs and
+// pods, whose events are read next.
 type workload struct {
 	section report.WorkloadSection
 	uids    []types.UID // jobs and pods, for their events

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
 func owned(name string, uid, owner types.UID) metav1.ObjectMeta {
@@ -52,3 +53,27 @@ func TestWorkloadFollowsOwnerChain(t *testing.T) {
 }
 
 func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
+
+// A container still waiting to start has no log (the kubelet refuses to
+// serve one), so the pod-log collector reads the newest one that ran.
+func TestFailedPodSkipsContainersThatNeverRan(t *testing.T) {
+	one := int32(1)
+	pods := []report.Pod{
+		{Name: "new", Phase: "Pending", Containers: []report.Container{
+			{Name: "br", Init: true, State: "terminated", Reason: "Completed", ExitCode: new(int32)},
+			{Name: "backup", State: "waiting", Reason: "ImagePullBackOff"}}},
+		{Name: "old", Phase: "Failed", Containers: []report.Container{
+			{Name: "backup", State: "terminated", Reason: "Error", ExitCode: &one}}},
+	}
+	if pod, c := failedPod(pods); pod != "old" || c != "backup" {
+		t.Errorf("failedPod = %s/%s, want old/backup", pod, c)
+	}
+	// Crash-looping: waiting, but it ran and has a last exit code.
+	pods[0].Containers[1] = report.Container{Name: "backup", State: "waiting", Reason: "CrashLoopBackOff", ExitCode: &one}
+	if pod, _ := failedPod(pods); pod != "new" {
+		t.Errorf("a crash-looping container has a log: got %s", pod)
+	}
+	if pod, _ := failedPod(pods[:0]); pod != "" {
+		t.Error("no pods, yet a pod")
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // TextOptions tune the text output.
@@ -74,34 +75,15 @@ func Text(w io.Writer, r *report.Report, o TextOptions) error {
 
 func backupSummary(p *printer, r *report.Report) {
 	b, s := r.Backup.Backup, r.Backup.Retry
-	status := "no status subresource"
-	if r.Backup.StatusSubresource {
-		status = "status subresource"
-	}
-	p.f("%s %s (%s, %s)\n", p.paint(bold, "Backup"), r.Target, b.GroupVersion(), status)
-	mode := b.Mode
-	if b.LogSubcommand != "" {
-		mode += ", " + b.LogSubcommand
-	}
-	p.f("  Mode:          %s\n", mode)
-	phase := orDash(b.Phase)
-	if s.FailedReason != "" {
-		phase += fmt.Sprintf(" (%s: %s)", s.FailedReason, s.FailedMessage)
-	}
-	p.f("  Phase:         %s\n", phase)
+	p.f("%s %s\n", p.paint(bold, "Backup"), Headline(r.Target, b.GroupVersion(), r.Backup.StatusSubresource))
+	p.f("  Mode:          %s\n", ModeText(b.Mode, b.LogSubcommand))
+	p.f("  Phase:         %s\n", PhaseText(b.Phase, *s))
 	p.f("  Age:           %s (created %s)\n", p.ago(b.Created), stamp(b.Created))
 	p.f("  Retry policy:  maxRetryTimes %d%s, minRetryDuration %s%s, retryTimeout %s%s\n",
 		b.Policy.MaxRetryTimes, dflt(b.Policy.MaxRetryTimesDefault),
 		b.Policy.MinRetryDuration, dflt(b.Policy.MinRetryDurationDefault),
 		b.Policy.RetryTimeout, dflt(b.Policy.RetryTimeoutDefault))
-	used := fmt.Sprintf("%d of %d allowed", s.Used, s.Allowed)
-	switch {
-	case s.ExhaustedBy != "":
-		used += ", exhausted by " + s.ExhaustedBy
-	case s.AtLimit && s.Used > 0:
-		used += ", at the limit"
-	}
-	p.f("  Retries used:  %s\n", used)
+	p.f("  Retries used:  %s\n", RetriesUsed(*s))
 	if s.Pending != nil && s.Pending.ExpectedRetryAt != nil {
 		due := *s.Pending.ExpectedRetryAt
 		when := "in " + duration.HumanDuration(due.Sub(p.now))
@@ -124,19 +106,58 @@ func backupSummary(p *printer, r *report.Report) {
 	}
 }
 
+// Headline names a backup the way every command's output starts:
+// "tidb/nightly (pingcap.com/v1alpha1, no status subresource)".
+func Headline(ref backup.Ref, groupVersion string, statusSubresource bool) string {
+	status := "no status subresource"
+	if statusSubresource {
+		status = "status subresource"
+	}
+	return fmt.Sprintf("%s (%s, %s)", ref, groupVersion, status)
+}
+
+// ModeText is "snapshot", or "log, log-start" for a log backup.
+func ModeText(mode, logSubcommand string) string {
+	if logSubcommand != "" {
+		return mode + ", " + logSubcommand
+	}
+	return mode
+}
+
+// PhaseText is the phase with the reason and message of a failure.
+func PhaseText(phase string, s backup.RetryState) string {
+	out := text.Dash(phase)
+	if s.FailedReason != "" {
+		out += fmt.Sprintf(" (%s: %s)", s.FailedReason, text.OneLine(s.FailedMessage))
+	}
+	return out
+}
+
+// RetriesUsed is "3 of 2 allowed, exhausted by count".
+func RetriesUsed(s backup.RetryState) string {
+	used := fmt.Sprintf("%d of %d allowed", s.Used, s.Allowed)
+	switch {
+	case s.ExhaustedBy != "":
+		used += ", exhausted by " + s.ExhaustedBy
+	case s.AtLimit && s.Used > 0:
+		used += ", at the limit"
+	}
+	return used
+}
+
 func diagnosis(p *printer, fs []report.Finding) {
 	p.heading("Diagnosis")
 	for _, f := range fs {
 		label := strings.ToUpper(string(f.Severity))
-		p.f("  %s %s\n", p.paint(severityColor(f.Severity), fmt.Sprintf("%-8s", label)), f.Summary)
+		p.f("  %s %s\n", p.paint(severityColor(f.Severity), fmt.Sprintf("%-8s", label)), text.Clean(f.Summary))
 		if f.Next != "" {
-			p.f("  %-8s -> %s\n", "", f.Next)
+			p.f("  %-8s -> %s\n", "", text.Clean(f.Next))
 		}
 	}
 }
 
 func retryHistory(p *printer, b *backup.Backup) {
-	p.heading(fmt.Sprintf("Retry history (status.backoffRetryStatus, %s)", plural(len(b.Records), "record")))
+	p.heading(fmt.Sprintf("Retry history (status.backoffRetryStatus, %s)", text.Plural(len(b.Records), "record")))
 	if len(b.Records) == 0 {
 		p.f("  none\n")
 		return
@@ -152,7 +173,7 @@ func RetryTable(w io.Writer, indent string, records []backup.RetryRecord) error 
 	rows := make([][]string, 0, len(records))
 	for _, r := range records {
 		rows = append(rows, []string{strconv.Itoa(r.RetryNum), stampPtr(r.DetectFailedAt), stampPtr(r.ExpectedRetryAt),
-			orDash(stampPtrEmpty(r.RealRetryAt, "not yet")), orDash(r.RetryReason), orDash(r.OriginalReason)})
+			text.Dash(stampPtrEmpty(r.RealRetryAt, "not yet")), text.Dash(text.OneLine(r.RetryReason)), text.Dash(text.OneLine(r.OriginalReason))})
 	}
 	return table(w, indent, []string{"#", "Detected", "Expected", "Started", "Reason", "Original reason"}, rows)
 }
@@ -169,7 +190,7 @@ func conditions(p *printer, b *backup.Backup) {
 		if c.LastTransitionTime != nil {
 			age = p.ago(*c.LastTransitionTime)
 		}
-		rows = append(rows, []string{c.Type, c.Status, orDash(c.Reason), age, oneLine(c.Message)})
+		rows = append(rows, []string{c.Type, c.Status, text.Dash(c.Reason), age, text.OneLine(c.Message)})
 	}
 	p.table([]string{"Type", "Status", "Reason", "Age", "Message"}, rows)
 }
@@ -189,7 +210,7 @@ func events(p *printer, s report.EventsSection) {
 		if e.Retry {
 			mark = "*"
 		}
-		rows = append(rows, []string{mark, p.ago(e.LastSeen), e.Type, e.Reason, e.Object, strconv.Itoa(int(e.Count)), oneLine(e.Message)})
+		rows = append(rows, []string{mark, p.ago(e.LastSeen), e.Type, e.Reason, e.Object, strconv.Itoa(int(e.Count)), text.OneLine(e.Message)})
 	}
 	p.table([]string{"", "Last seen", "Type", "Reason", "Object", "Count", "Message"}, rows)
 }
@@ -204,7 +225,7 @@ func workload(p *printer, s report.WorkloadSection) {
 	} else {
 		rows := make([][]string, 0, len(s.Jobs))
 		for _, j := range s.Jobs {
-			rows = append(rows, []string{j.Name, p.ago(j.Created), itoa(j.Active), itoa(j.Succeeded), itoa(j.Failed), orDash(strings.Join(j.Conditions, ", "))})
+			rows = append(rows, []string{j.Name, p.ago(j.Created), itoa(j.Active), itoa(j.Succeeded), itoa(j.Failed), text.Dash(strings.Join(j.Conditions, ", "))})
 		}
 		p.table([]string{"Job", "Age", "Active", "Succeeded", "Failed", "Conditions"}, rows)
 	}
@@ -225,7 +246,7 @@ func workload(p *printer, s report.WorkloadSection) {
 				if c.ExitCode != nil {
 					exit = strconv.Itoa(int(*c.ExitCode))
 				}
-				rows = append(rows, []string{name, phase, cname, c.State, orDash(c.Reason), exit, orDash(c.MemoryLimit)})
+				rows = append(rows, []string{name, phase, cname, c.State, text.Dash(c.Reason), exit, text.Dash(c.MemoryLimit)})
 			}
 			if len(pod.Containers) == 0 {
 				rows = append(rows, []string{pod.Name, pod.Phase, "-", "-", "-", "-", "-"})
@@ -234,7 +255,7 @@ func workload(p *printer, s report.WorkloadSection) {
 		p.table([]string{"Pod", "Phase", "Container", "State", "Reason", "Exit", "Memory limit"}, rows)
 	}
 	if s.Unowned > 0 {
-		p.f("  (%s with the label left out: their owner is not this backup)\n", plural(s.Unowned, "object"))
+		p.f("  (%s with the label left out: their owner is not this backup)\n", text.Plural(s.Unowned, "object"))
 	}
 }
 
@@ -242,11 +263,11 @@ func podLog(p *printer, s report.PodLogSection) {
 	if s.Pod == "" {
 		p.heading("Log of the failed backup pod")
 		if !p.sectionError(s.Error) {
-			p.f("  %s\n", orDash(s.Note))
+			p.f("  %s\n", text.Dash(s.Note))
 		}
 		return
 	}
-	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %s)", s.Pod, s.Container, plural(len(s.Lines), "line")))
+	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %s)", s.Pod, s.Container, text.Plural(len(s.Lines), "line")))
 	if p.sectionError(s.Error) {
 		return
 	}
@@ -271,7 +292,7 @@ func writeLines(p *printer, lines []string) {
 		p.f("  (no lines)\n")
 	}
 	for _, l := range lines {
-		p.f("  | %s\n", l)
+		p.f("  | %s\n", text.Clean(l))
 	}
 }
 
@@ -296,20 +317,4 @@ func dflt(isDefault bool) string {
 	return ""
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}

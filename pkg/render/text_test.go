@@ -130,3 +130,18 @@ func TestEmptyEventsSayTheyExpire(t *testing.T) {
 		t.Error(buf.String())
 	}
 }
+
+// A pod may log escape sequences; they must reach the terminal inert.
+func TestUntrustedTextIsInert(t *testing.T) {
+	r := sample()
+	r.PodLog.Lines = []string{"\x1b]0;pwned\x07\x1b[2Jgone"}
+	r.Events.Items[0].Message = "\x1b[31mfake\x1b[0m"
+	r.Diagnosis[0].Summary = "x \x1b[8m hidden"
+	var buf bytes.Buffer
+	if err := Text(&buf, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(buf.String(), 0x1b) || strings.ContainsRune(buf.String(), 0x07) {
+		t.Errorf("raw control characters in the output:\n%q", buf.String())
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // ChangedError: the backup is no longer what the preview showed, so the
@@ -23,12 +24,20 @@ type ChangedError struct {
 	// Now is what the backup holds at the moment of the refusal.
 	Now       []backup.RetryRecord
 	Recreated bool // deleted and created again under the same name
+	// PhaseShown and PhaseNow differ when the phase moved (e.g. to Failed).
+	PhaseShown, PhaseNow string
 }
 
 func (e *ChangedError) Error() string {
 	what := fmt.Sprintf("it now has %d retry records, the preview showed %d", len(e.Now), e.Shown)
 	if len(e.Now) == e.Shown {
 		what = fmt.Sprintf("its %d retry records were rewritten (a retry may have started)", e.Shown)
+	}
+	if e.PhaseNow != e.PhaseShown {
+		what = fmt.Sprintf("its phase is now %s, the preview showed %s", text.Dash(e.PhaseNow), text.Dash(e.PhaseShown))
+		if e.PhaseNow == backup.PhaseFailed {
+			what += " (the controller skips Failed backups: recreate it once the cause is fixed)"
+		}
 	}
 	if e.Recreated {
 		what = "it was deleted and created again"
@@ -79,12 +88,14 @@ func patchError(ctx context.Context, res dynamic.ResourceInterface, p *Plan, err
 	}
 	if getErr == nil {
 		recreated := string(now.GetUID()) != p.UID
-		if recreated || !reflect.DeepEqual(storedRecords(now), p.stored) {
+		phase, _, _ := unstructured.NestedString(now.Object, "status", "phase")
+		if recreated || phase != p.Phase || !reflect.DeepEqual(storedRecords(now), p.stored) {
 			b, convErr := backup.FromUnstructured(now)
 			if convErr != nil {
 				return convErr
 			}
-			return &ChangedError{Target: p.Target, Shown: len(p.Records), Now: b.Records, Recreated: recreated}
+			return &ChangedError{Target: p.Target, Shown: len(p.Records), Now: b.Records, Recreated: recreated,
+				PhaseShown: p.Phase, PhaseNow: phase}
 		}
 	}
 	return fmt.Errorf("the API server refused the patch of %s: %w; nothing was changed", p.Path(), err)

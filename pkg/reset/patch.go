@@ -15,7 +15,10 @@ type Op struct {
 }
 
 // recordsPath is where both operators keep the retry records.
-const recordsPath = "/status/backoffRetryStatus"
+const (
+	recordsPath = "/status/backoffRetryStatus"
+	phasePath   = "/status/phase"
+)
 
 // Patch is the JSON patch of the plan. The two test operations make the
 // API server refuse it unless the object is the same backup (UID) and its
@@ -23,13 +26,19 @@ const recordsPath = "/status/backoffRetryStatus"
 // since, or a retry that has started since, fails the test and nothing is
 // removed. The records are tested rather than the resourceVersion because
 // the controller rewrites other status fields (conditions, a log backup's
-// checkpoint) all the time, and those changes do not matter here.
+// checkpoint) all the time, and those changes do not matter here. The
+// phase is tested too: operator v2 checks its retry limit before appending
+// a record, so a backup can turn Failed with the records unchanged, and
+// the preview's warnings were written for the phase it showed.
 func (p *Plan) Patch() []Op {
-	return []Op{
+	ops := []Op{
 		{Op: "test", Path: "/metadata/uid", Value: p.UID},
 		{Op: "test", Path: recordsPath, Value: p.stored},
-		{Op: "remove", Path: recordsPath},
 	}
+	if p.Phase != "" {
+		ops = append(ops, Op{Op: "test", Path: phasePath, Value: p.Phase})
+	}
+	return append(ops, Op{Op: "remove", Path: recordsPath})
 }
 
 // PatchJSON encodes the patch. encoding/json is also what the API server

@@ -22,6 +22,7 @@ func TestPatchTestsExactlyThePreviewedRecords(t *testing.T) {
 		`{"op":"test","path":"/status/backoffRetryStatus","value":[` +
 		`{"detectFailedAt":"2026-11-25T09:51:00Z","expectedRetryAt":"2026-11-25T09:56:00Z","originalReason":"OOMKilled","retryNum":1,"retryReason":"Job ns/backup-b failed"},` +
 		`{"detectFailedAt":"2026-11-25T09:52:00Z","expectedRetryAt":"2026-11-25T09:57:00Z","originalReason":"OOMKilled","retryNum":2,"retryReason":"Job ns/backup-b failed"}]},` +
+		`{"op":"test","path":"/status/phase","value":"RetryFailed"},` +
 		`{"op":"remove","path":"/status/backoffRetryStatus"}]`
 	if string(data) != want {
 		t.Errorf("patch\n got %s\nwant %s", data, want)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // judgePods fills the failure's pod, cause and Unresolved from the
@@ -49,7 +50,7 @@ func containerCause(c report.Container) string {
 	}
 	s := strings.Join(parts, ", ")
 	if c.Message != "" {
-		s += ": " + strings.Join(strings.Fields(c.Message), " ")
+		s += ": " + text.OneLine(c.Message)
 	}
 	return s
 }

@@ -27,6 +27,10 @@ func TestBadInputIsOneLine(t *testing.T) {
 		{"bad tail", []string{"investigate", "tidb/nightly", "--tail", "0"}, "invalid --tail 0"},
 		{"contradicting namespace", []string{"investigate", "tidb/nightly", "-n", "other"}, "contradicts -n other"},
 		{"unknown flag", []string{"investigate", "tidb/nightly", "--frobnicate"}, "unknown flag: --frobnicate"},
+		{"bad selector", []string{"investigate", "tidb/nightly", "--controller-selector", "a==b=c"}, `invalid --controller-selector "a==b=c"`},
+		{"bad controller namespace", []string{"investigate", "tidb/nightly", "--controller-namespace", "Bad_NS"}, `invalid --controller-namespace "Bad_NS"`},
+		{"bad request timeout", []string{"investigate", "tidb/nightly", "--request-timeout", "abc"}, `invalid --request-timeout "abc"`},
+		{"bad -n", []string{"investigate", "nightly", "-n", "Bad_NS"}, `invalid namespace "Bad_NS"`},
 		{"unknown context", []string{"investigate", "tidb/nightly", "--context", "nope"}, "context was not found for specified context: nope"},
 		{"unreachable", []string{"investigate", "tidb/nightly", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "3s"}, "cannot reach the Kubernetes API server at https://127.0.0.1:1"},
 	}

@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
@@ -186,5 +190,61 @@ func TestInvestigateAPIGroupChoosesAmongTwo(t *testing.T) {
 	rep := investigateJSON(t, "shared/both", "--api-group", "br.pingcap.com")
 	if rep.Backup.Backup.Group != "br.pingcap.com" {
 		t.Errorf("--api-group ignored: %s", rep.Backup.Backup.Group)
+	}
+}
+
+// A controller log larger than --limit-bytes since the window opened: the
+// newest lines (the exhaustion) must be the ones read.
+func TestControllerLogKeepsTheNewestWhenTruncated(t *testing.T) {
+	// The window (55 minutes, ~770 lines of ~135 bytes) holds about 100 kB;
+	// 60 kB read from its end reach back about 28 minutes.
+	rep := investigateJSON(t, "tidb/nightly", "--limit-bytes", "60000")
+	c := rep.Controller
+	if !c.Truncated {
+		t.Errorf("a 60 kB limit on a 100 kB window was not reported")
+	}
+	if len(c.Lines) != 1 || !strings.Contains(c.Lines[0], "exceed retry times, max is 2, current is 3") {
+		t.Errorf("want only the newest line about the backup (-20m), not the oldest (-50m, -45m): %q", c.Lines)
+	}
+}
+
+// Two controller pods (an old and a new leader): lines of both, merged in
+// time order.
+func TestControllerLinesOfTwoPodsMergeInTimeOrder(t *testing.T) {
+	ctx := context.Background()
+	e := s.env
+	const ns, pod = "tidb-admin-b", "tidb-controller-manager-second"
+	if err := e.EnsureNamespace(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	mentions := []fixtures.Mention{
+		{At: e.Now.Add(-42 * time.Minute), Namespace: fixtures.NSv1, Name: fixtures.Nightly, Text: "SECOND: between the first pod's lines"},
+		{At: e.Now.Add(-time.Minute), Namespace: fixtures.NSv1, Name: fixtures.Nightly, Text: "SECOND: newest of all"},
+	}
+	if err := e.CreateControllerPodIn(ctx, ns, pod, fixtures.ControllerLabelsV1(), fixtures.KlogLog(e.Now.Add(-time.Hour), e.Now, 100, mentions)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		zero := int64(0)
+		_ = e.Kube.CoreV1().Pods(ns).Delete(ctx, pod, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	})
+	rep := investigateJSON(t, "tidb/nightly")
+	c := rep.Controller
+	if len(c.Pods) != 2 || c.Matched != 5 {
+		t.Fatalf("pods %v, matched %d (want 2 pods, 5 lines)", c.Pods, c.Matched)
+	}
+	var order []string
+	for _, l := range c.Lines {
+		switch {
+		case strings.Contains(l, "SECOND: between"):
+			order = append(order, "second-between")
+		case strings.Contains(l, "SECOND: newest"):
+			order = append(order, "second-newest")
+		case strings.Contains(l, "exceed retry times"):
+			order = append(order, "first-exhausted")
+		}
+	}
+	if strings.Join(order, ",") != "second-between,first-exhausted,second-newest" {
+		t.Errorf("lines not in time order: %v\n%s", order, strings.Join(c.Lines, "\n"))
 	}
 }

@@ -45,19 +45,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code(m))
 }
 
-func setup() (func(*testing.M) int, error) {
+func setup() (_ func(*testing.M) int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "logbackup-e2e-")
 	if err != nil {
 		return nil, err
 	}
+	var c *cluster.Cluster
+	// On any error below, leave nothing behind: no processes, no files.
+	defer func() {
+		if err != nil {
+			if c != nil {
+				c.Stop()
+			}
+			os.RemoveAll(dir)
+		}
+	}()
 	bin, err := pluginBinary(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	c, err := cluster.Start(ctx, cluster.Options{})
-	if err != nil {
+	if c, err = cluster.Start(ctx, cluster.Options{}); err != nil {
 		return nil, err
 	}
 	kube, err := kubernetes.NewForConfig(c.Admin)
@@ -71,7 +80,6 @@ func setup() (func(*testing.M) int, error) {
 	env := &fixtures.Env{Kube: kube, Dynamic: dyn, Kubelet: c.Kubelet, Node: c.NodeName, Now: time.Now()}
 	seeded, err := fixtures.SeedDemo(ctx, env, 5000)
 	if err != nil {
-		c.Stop()
 		return nil, fmt.Errorf("seeding: %w", err)
 	}
 	kubeconfig := filepath.Join(dir, "admin.kubeconfig")

@@ -123,9 +123,21 @@ func mustHaveRecords(t *testing.T, group, name string, n int) {
 	}
 }
 
-// appendRecord writes one more record the way the controller does: v1
-// updates the whole object, v2 the status subresource.
+// appendRecord writes one more record the way the controller does.
 func appendRecord(t *testing.T, group, name string) {
+	t.Helper()
+	editStatus(t, group, name, func(status map[string]any) {
+		recs, _ := status["backoffRetryStatus"].([]any)
+		detected := time.Now().UTC()
+		expected := detected.Add(20 * time.Minute)
+		status["backoffRetryStatus"] = append(recs, fixtures.RecordObject(backup.RetryRecord{RetryNum: len(recs) + 1, DetectFailedAt: &detected,
+			ExpectedRetryAt: &expected, RetryReason: "appended by the controller", OriginalReason: "OOMKilled"}))
+	})
+}
+
+// editStatus changes a backup's status as the controller writes it: v1
+// updates the whole object, v2 the status subresource.
+func editStatus(t *testing.T, group, name string, edit func(status map[string]any)) {
 	t.Helper()
 	ctx := context.Background()
 	res := s.env.Dynamic.Resource(fixtures.GVR(group)).Namespace(nsFor(group))
@@ -133,12 +145,9 @@ func appendRecord(t *testing.T, group, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, _, _ := unstructured.NestedSlice(u.Object, "status", "backoffRetryStatus")
-	detected := time.Now().UTC()
-	expected := detected.Add(20 * time.Minute)
-	recs = append(recs, fixtures.RecordObject(backup.RetryRecord{RetryNum: len(recs) + 1, DetectFailedAt: &detected,
-		ExpectedRetryAt: &expected, RetryReason: "appended by the controller", OriginalReason: "OOMKilled"}))
-	if err := unstructured.SetNestedSlice(u.Object, recs, "status", "backoffRetryStatus"); err != nil {
+	status, _, _ := unstructured.NestedMap(u.Object, "status")
+	edit(status)
+	if err := unstructured.SetNestedMap(u.Object, status, "status"); err != nil {
 		t.Fatal(err)
 	}
 	if group == backup.GroupV2 {

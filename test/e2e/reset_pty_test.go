@@ -182,6 +182,25 @@ func TestResetRecordAppendedAtThePromptIsNeverRemovedUnseen(t *testing.T) {
 	}
 }
 
+// Operator v2 checks its retry limit before appending a record, so a
+// backup can turn Failed with its records unchanged while the question is
+// on screen: the reset must not go through on a preview that said
+// otherwise.
+func TestResetPhaseTurnedFailedAtThePromptIsRefused(t *testing.T) {
+	name := uniqueName(t)
+	retrying(t, backup.GroupV2, name, "RetryFailed", 2)
+	term := startTerminal(t, "reset-retries", resetNSv2+"/"+name)
+	term.expect("Remove 2 retry records from "+resetNSv2+"/"+name+prompt, 1)
+	editStatus(t, backup.GroupV2, name, func(status map[string]any) { status["phase"] = "Failed" })
+	term.answer("y\n")
+	code, out := term.wait()
+	if code == 0 {
+		t.Fatalf("exit 0 although the backup turned Failed\n%s", out)
+	}
+	mustContain(t, out, "its phase is now Failed, the preview showed RetryFailed", "nothing was changed")
+	mustHaveRecords(t, backup.GroupV2, name, 2)
+}
+
 // Several backups: each is previewed and asked about on its own, and the
 // second preview comes only after the first answer.
 func TestResetSeveralBackupsEachAsked(t *testing.T) {

@@ -68,12 +68,23 @@ func TestSeedPatchLeavesV2RecordsInPlace(t *testing.T) {
 	mustContain(t, r.stdout, "patched (no change)")
 	mustHaveRecords(t, backup.GroupV2, name, 2)
 
-	// The same on v1 works; and the plugin clears v2.
+	// The plugin clears v2.
 	r = plugin(t, "reset-retries", resetNSv2+"/"+name, "--yes")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	mustHaveRecords(t, backup.GroupV2, name, 0)
+
+	// The same seed command on v1 (no status subresource) does work.
+	retrying(t, backup.GroupV1, name, "RetryFailed", 2)
+	r = kubectl(t, nil, "--kubeconfig", s.kubeconfig, "patch", "backups.pingcap.com", name, "-n", resetNSv1,
+		"--type=json", "-p", `[{"op":"remove","path":"/status/backoffRetryStatus"}]`)
+	if r.code != 0 {
+		t.Fatalf("kubectl patch v1: exit %d: %s", r.code, r.stderr)
+	}
+	mustContain(t, r.stdout, "patched")
+	mustNotContain(t, r.stdout, "no change")
+	mustHaveRecords(t, backup.GroupV1, name, 0)
 }
 
 func TestResetWithoutTerminalIsRefused(t *testing.T) {

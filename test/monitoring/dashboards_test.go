@@ -124,9 +124,10 @@ func TestDashboardsJSON(t *testing.T) {
 			}
 			if p.Type == "text" {
 				content, _ := p.Options["content"].(string)
-				if len(p.Targets) != 0 || !strings.Contains(content, "kubectl logbackup events") || !strings.Contains(content, "kubectl logbackup investigate") {
-					t.Errorf("%s/%s: the text panel must have no query and name kubectl logbackup events and investigate", d.Title, p.Title)
+				if len(p.Targets) != 0 || !strings.Contains(content, "kubectl logbackup investigate NAMESPACE/NAME") {
+					t.Errorf("%s/%s: the text panel must have no query and name kubectl logbackup investigate NAMESPACE/NAME", d.Title, p.Title)
 				}
+				checkCommandRefs(t, d.Title+"/"+p.Title, content)
 				continue
 			}
 			if p.Type == "logs" {

@@ -4,6 +4,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -30,6 +31,9 @@ type Session struct {
 // NewSession reads --kubeconfig, --context, -n, --as, --request-timeout and
 // the rest of kubectl's flags through ConfigFlags.
 func NewSession(flags *genericclioptions.ConfigFlags) (*Session, error) {
+	if err := validateTimeout(flags.Timeout); err != nil {
+		return nil, err
+	}
 	ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
@@ -57,4 +61,20 @@ func NewSession(flags *genericclioptions.ConfigFlags) (*Session, error) {
 		return nil, err
 	}
 	return &Session{Clients: gather.Clients{Kube: kube, Dynamic: dyn}, Config: cfg, Namespace: ns, Timeout: timeout}, nil
+}
+
+// validateTimeout checks --request-timeout before client-go does, whose
+// error would read like a broken kubeconfig. Like kubectl it takes a
+// duration (30s, 2m) or whole seconds.
+func validateTimeout(flag *string) error {
+	if flag == nil || *flag == "" {
+		return nil
+	}
+	if _, err := time.ParseDuration(*flag); err == nil {
+		return nil
+	}
+	if n, err := strconv.Atoi(*flag); err == nil && n >= 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid --request-timeout %q: use a duration such as 30s or 2m, or 0 for the default", *flag)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,7 +33,7 @@ type Options struct {
 	Since               time.Duration
 	LimitBytes          int64
 	CheckpointLag       time.Duration
-	Parallel            int
+	Parallel            int // bound on concurrent API requests; not a flag
 
 	arg     string
 	ref     backup.Ref
@@ -85,12 +83,9 @@ func (o *Options) Complete(args []string) error {
 		return err
 	}
 	o.session = s
-	ref, err := backup.ParseRef(o.arg, s.Namespace)
+	ref, err := cmdutil.ParseRef(o.arg, o.configFlags, s)
 	if err != nil {
 		return err
-	}
-	if strings.Contains(o.arg, "/") && o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" && *o.configFlags.Namespace != ref.Namespace {
-		return fmt.Errorf("the namespace in %q contradicts -n %s; give one of them", o.arg, *o.configFlags.Namespace)
 	}
 	o.ref = ref
 	return nil
@@ -98,9 +93,16 @@ func (o *Options) Complete(args []string) error {
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
+	if err := cmdutil.ValidateAPIGroup(o.APIGroup); err != nil {
+		return err
+	}
+	if err := cmdutil.ValidateNamespaceFlag("--controller-namespace", o.ControllerNamespace); err != nil {
+		return err
+	}
+	if err := cmdutil.ValidateSelectorFlag("--controller-selector", o.ControllerSelector); err != nil {
+		return err
+	}
 	switch {
-	case o.APIGroup != "" && !slices.Contains(gather.KnownGroups(), o.APIGroup):
-		return fmt.Errorf("invalid --api-group %q: use %s", o.APIGroup, strings.Join(gather.KnownGroups(), " or "))
 	case o.Tail <= 0:
 		return fmt.Errorf("invalid --tail %d: must be at least 1", o.Tail)
 	case o.ControllerTail < 0:

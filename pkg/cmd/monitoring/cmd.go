@@ -44,8 +44,8 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "monitoring",
 		Short: "Print alert rules, Grafana dashboards and an Alertmanager example for log backup retries",
 		Long: `Print the monitoring configuration for the TiDB log backup retry metrics
-(tidb_operator_log_backup_retry_*), embedded in kubectl logbackup and tested
-with promtool, amtool and Prometheus:
+(tidb_operator_log_backup_retry_*), embedded in this plugin and tested with
+promtool, amtool and Prometheus:
 
   rules         Prometheus alert rules for a threshold profile, as a plain rule
                 file or as a PrometheusRule for the Prometheus Operator
@@ -145,7 +145,8 @@ With --dashboard NAME, only that dashboard's JSON model is printed: import it
 in Grafana (Dashboards > New > Import) or put it in a provisioning folder.
 Each dashboard has a "datasource" variable for the Prometheus data source to
 use. Backup events are not Prometheus metrics; the plugin reads them from the
-Kubernetes API (kubectl logbackup events / investigate).`,
+Kubernetes API: "kubectl logbackup investigate NAMESPACE/NAME" shows the
+backup's events (matched by its UID) and those of its jobs and pods.`,
 		Example: `  kubectl logbackup monitoring dashboards --dashboard log-backup-retry > log-backup-retry.json
   kubectl logbackup monitoring dashboards | jq '.[1].title'`,
 		Args: cobra.NoArgs,

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/logbackup/kubectl-logbackup/monitoring"
@@ -142,9 +144,53 @@ func TestHelpNamesThePlugin(t *testing.T) {
 		}
 	}
 	out, _, _ = execute(t, "dashboards", "--help")
-	for _, want := range []string{"JSON array", "--dashboard", "log-backup-retry", "log-backup-health", "datasource", "kubectl logbackup events"} {
+	for _, want := range []string{"JSON array", "--dashboard", "log-backup-retry", "log-backup-health", "datasource", "kubectl logbackup investigate NAMESPACE/NAME"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dashboards help lacks %q", want)
+		}
+	}
+}
+
+// TestHelpNamesOnlyExistingCommands reads the help of every command and
+// subcommand and fails on any "kubectl logbackup WORD" whose WORD is not a
+// subcommand of the plugin (such as the non-existent "events").
+func TestHelpNamesOnlyExistingCommands(t *testing.T) {
+	// The subcommands that kubectl logbackup has; help may send users only
+	// to these.
+	pluginCommands := map[string]bool{"investigate": true, "reset-retries": true, "monitoring": true}
+	// "kubectl logbackup WORD", also across a line break.
+	pluginCommandRef := regexp.MustCompile(`kubectl\s+logbackup\s+([\w-]+)`)
+	var walk func(path []string, c *cobra.Command)
+	checked := 0
+	walk = func(path []string, c *cobra.Command) {
+		out, _, err := execute(t, append(append([]string{}, path...), "--help")...)
+		if err != nil {
+			t.Fatalf("%v --help: %v", path, err)
+		}
+		checked++
+		texts := map[string]string{"--help output": out, "Short": c.Short, "Long": c.Long, "Example": c.Example, "Use": c.Use}
+		c.Flags().VisitAll(func(f *pflag.Flag) { texts["flag --"+f.Name] = f.Usage })
+		for what, text := range texts {
+			for _, m := range pluginCommandRef.FindAllStringSubmatch(text, -1) {
+				if !pluginCommands[m[1]] {
+					t.Errorf("monitoring %v %s refers to %q: kubectl logbackup has no subcommand %q", path, what, m[0], m[1])
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(append(append([]string{}, path...), sub.Name()), sub)
+		}
+	}
+	streams, _, _, _ := genericiooptions.NewTestIOStreams()
+	walk(nil, NewCmd(streams))
+	if checked != 4 {
+		t.Errorf("checked the help of %d commands, want 4 (monitoring and its rules, dashboards, alertmanager)", checked)
+	}
+	for _, bad := range []string{"kubectl logbackup events", "logbackup events"} {
+		for _, args := range [][]string{{"--help"}, {"dashboards", "--help"}} {
+			if out, _, _ := execute(t, args...); strings.Contains(out, bad) {
+				t.Errorf("%v: help names %q", args, bad)
+			}
 		}
 	}
 }

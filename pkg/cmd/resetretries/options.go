@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,17 +75,13 @@ func (o *Options) Complete(args []string) error {
 		return err
 	}
 	o.session, o.namespace = s, s.Namespace
-	flagNS := ""
-	if o.configFlags.Namespace != nil {
-		flagNS = *o.configFlags.Namespace
+	if err := cmdutil.ValidateNamespaceFlag("namespace", s.Namespace); err != nil {
+		return err
 	}
 	for _, arg := range args {
-		ref, err := backup.ParseRef(arg, s.Namespace)
+		ref, err := cmdutil.ParseRef(arg, o.configFlags, s)
 		if err != nil {
 			return err
-		}
-		if strings.Contains(arg, "/") && flagNS != "" && flagNS != ref.Namespace {
-			return fmt.Errorf("the namespace in %q contradicts -n %s; give one of them", arg, flagNS)
 		}
 		if !slices.Contains(o.refs, ref) { // a repeated name is one backup
 			o.refs = append(o.refs, ref)
@@ -98,6 +93,9 @@ func (o *Options) Complete(args []string) error {
 // Validate checks the flags, and refuses up front when no one can answer
 // the question: that way nothing is read or changed.
 func (o *Options) Validate(cmd *cobra.Command) error {
+	if err := cmdutil.ValidateAPIGroup(o.APIGroup); err != nil {
+		return err
+	}
 	switch {
 	case len(o.refs) == 0 && !o.All:
 		return fmt.Errorf("expected one or more backups as NAMESPACE/NAME or NAME, or --all; see '%s --help'", cmd.CommandPath())
@@ -105,8 +103,6 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--all resets every backup with retry records in the namespace: give either --all or backup names, not both")
 	case o.DryRun != DryRunNone && o.DryRun != DryRunClient && o.DryRun != DryRunServer:
 		return fmt.Errorf(`invalid --dry-run %q: use "none", "client" or "server"`, o.DryRun)
-	case o.APIGroup != "" && !slices.Contains(gather.KnownGroups(), o.APIGroup):
-		return fmt.Errorf("invalid --api-group %q: use %s", o.APIGroup, strings.Join(gather.KnownGroups(), " or "))
 	case o.Output != "" && o.Output != "json" && o.Output != "yaml":
 		return fmt.Errorf("invalid --output %q: use json or yaml, or leave it out for text", o.Output)
 	case o.DryRun == DryRunNone && !o.Yes && !o.IsTerminal(o.In):

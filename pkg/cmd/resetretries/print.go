@@ -9,6 +9,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/render"
 	"github.com/logbackup/kubectl-logbackup/pkg/reset"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // printer writes the text a person reads: previews, the outcome of each
@@ -34,32 +35,13 @@ func (p *printer) records(indent string, recs []backup.RetryRecord) {
 // preview is what the user sees before the question; the header line
 // matches investigate's.
 func (p *printer) preview(pl *reset.Plan) {
-	status := "no status subresource"
-	if pl.StatusSubresource {
-		status = "status subresource"
-	}
-	p.f("Backup %s (%s/%s, %s)\n", pl.Target, pl.Group, pl.Version, status)
-	mode := pl.Mode
-	if pl.LogSubcommand != "" {
-		mode += ", " + pl.LogSubcommand
-	}
-	p.f("  Mode:          %s\n", mode)
-	phase := orDash(pl.Phase)
-	if pl.Retry.FailedReason != "" {
-		phase += fmt.Sprintf(" (%s: %s)", pl.Retry.FailedReason, oneLine(pl.Retry.FailedMessage))
-	}
-	p.f("  Phase:         %s\n", phase)
+	p.f("Backup %s\n", render.Headline(pl.Target, pl.Group+"/"+pl.Version, pl.StatusSubresource))
+	p.f("  Mode:          %s\n", render.ModeText(pl.Mode, pl.LogSubcommand))
+	p.f("  Phase:         %s\n", render.PhaseText(pl.Phase, pl.Retry))
 	if pl.Empty() {
 		return
 	}
-	used := fmt.Sprintf("%d of %d allowed", pl.Retry.Used, pl.Retry.Allowed)
-	switch {
-	case pl.Retry.ExhaustedBy != "":
-		used += ", exhausted by " + pl.Retry.ExhaustedBy
-	case pl.Retry.AtLimit:
-		used += ", at the limit"
-	}
-	p.f("  Retries used:  %s (0 after the reset)\n", used)
+	p.f("  Retries used:  %s (0 after the reset)\n", render.RetriesUsed(pl.Retry))
 	if f := pl.LastFailure; f != nil {
 		p.f("  Last failure:  %s\n", lastFailure(f))
 		if f.Pod != "" {
@@ -85,9 +67,9 @@ func lastFailure(f *reset.Failure) string {
 	if f.DetectedAt != nil {
 		s += " detected " + f.DetectedAt.UTC().Format(time.RFC3339)
 	}
-	s += ": " + orDash(oneLine(f.Reason))
+	s += ": " + text.Dash(text.OneLine(f.Reason))
 	if f.OriginalReason != "" {
-		s += " (original reason: " + oneLine(f.OriginalReason) + ")"
+		s += " (original reason: " + text.OneLine(f.OriginalReason) + ")"
 	}
 	return s
 }
@@ -109,7 +91,7 @@ func (p *printer) clientDryRun(pl *reset.Plan, patch string) {
 // serverDryRun shows the API server's answer to a dryRun=All patch.
 func (p *printer) serverDryRun(pl *reset.Plan, after *reset.After) {
 	p.f("\nDry run (server): the API server accepted the patch (RBAC, the record tests, admission) and stored nothing.\n")
-	p.f("  Its answer: %s would be left (now %d); phase %s.\n\n", reset.CountRecords(len(after.Records)), len(pl.Records), orDash(after.Phase))
+	p.f("  Its answer: %s would be left (now %d); phase %s.\n\n", reset.CountRecords(len(after.Records)), len(pl.Records), text.Dash(after.Phase))
 }
 
 func (p *printer) declined(pl *reset.Plan) {
@@ -123,10 +105,10 @@ func (p *printer) reset(pl *reset.Plan, after *reset.After) {
 		return
 	}
 	if len(after.Records) == 0 {
-		p.f("  Read back:     no retry records left (status.backoffRetryStatus is absent); phase %s.\n", orDash(after.Phase))
+		p.f("  Read back:     no retry records left (status.backoffRetryStatus is absent); phase %s.\n", text.Dash(after.Phase))
 		return
 	}
-	p.f("  Read back:     %s, written by the controller after the reset; phase %s:\n", reset.CountRecords(len(after.Records)), orDash(after.Phase))
+	p.f("  Read back:     %s, written by the controller after the reset; phase %s:\n", reset.CountRecords(len(after.Records)), text.Dash(after.Phase))
 	p.records("    ", after.Records)
 }
 
@@ -143,12 +125,3 @@ func (p *printer) changed(e *reset.ChangedError) {
 	}
 	p.f("\n")
 }
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
