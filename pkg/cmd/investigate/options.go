@@ -35,7 +35,6 @@ type Options struct {
 	CheckpointLag       time.Duration
 	Parallel            int // bound on concurrent API requests; not a flag
 
-	arg     string
 	ref     backup.Ref
 	session *cmdutil.Session
 	// Now and Getenv are injected so tests control time and colour.
@@ -77,13 +76,12 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 
 // Complete resolves the namespace and builds the clients.
 func (o *Options) Complete(args []string) error {
-	o.arg = args[0]
 	s, err := cmdutil.NewSession(o.configFlags)
 	if err != nil {
 		return err
 	}
 	o.session = s
-	ref, err := cmdutil.ParseRef(o.arg, o.configFlags, s)
+	ref, err := cmdutil.ParseRef(args[0], o.configFlags, s)
 	if err != nil {
 		return err
 	}
