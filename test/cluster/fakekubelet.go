@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,10 @@ type FakeKubelet struct {
 	mu       sync.Mutex
 	logs     map[logKey]*containerLog
 	requests []string
+
+	// following counts open follow streams, so tests can see the server
+	// side end (what a client reads after cancelling is net/http's business).
+	following atomic.Int64
 }
 
 // NewFakeKubelet starts a fake kubelet on a free port of 127.0.0.1.
@@ -205,6 +210,8 @@ func (k *FakeKubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request)
 
 	// Follow: stream lines appended later until the client goes away (the
 	// API server cancels the request when its own client disconnects).
+	k.following.Add(1)
+	defer k.following.Add(-1)
 	pos := len(lines)
 	for {
 		select {
