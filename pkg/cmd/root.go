@@ -5,6 +5,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
@@ -32,6 +33,7 @@ operator v2 (br.pingcap.com) backups.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(cmdutil.FlagError)
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),

@@ -169,7 +169,7 @@ func TestResetBadInputIsOneLine(t *testing.T) {
 		{"no backup", []string{"reset-retries", "--yes"}, "expected one or more backups as NAMESPACE/NAME or NAME, or --all; see 'kubectl logbackup reset-retries --help'"},
 		{"names and --all", []string{"reset-retries", "a/b", "--all", "--yes"}, "give either --all or backup names"},
 		{"bad dry run", []string{"reset-retries", "a/b", "--dry-run=maybe"}, `invalid --dry-run "maybe": use "none", "client" or "server"`},
-		{"dry run without value", []string{"reset-retries", "a/b", "--dry-run"}, "flag needs an argument: --dry-run"},
+		{"dry run without value", []string{"reset-retries", "a/b", "--dry-run"}, "--dry-run needs a value; see 'kubectl logbackup reset-retries --help'"},
 		{"bad output", []string{"reset-retries", "a/b", "--yes", "-o", "wide"}, `invalid --output "wide"`},
 		{"unknown group", []string{"reset-retries", "a/b", "--yes", "--api-group", "example.com"}, `invalid --api-group "example.com"`},
 	}
