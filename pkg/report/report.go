@@ -5,7 +5,6 @@
 package report
 
 import (
-	"encoding/json"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -167,19 +166,8 @@ type Finding struct {
 	Next     string   `json:"next,omitempty"`
 }
 
-// DeepCopyObject satisfies runtime.Object for cli-runtime's printers; a
-// JSON round trip is exact for this plain-data struct.
-func (r *Report) DeepCopyObject() runtime.Object {
-	out := &Report{}
-	data, err := json.Marshal(r)
-	if err == nil {
-		err = json.Unmarshal(data, out)
-	}
-	if err != nil {
-		panic(err) // unreachable: every field round-trips
-	}
-	return out
-}
+// DeepCopyObject satisfies runtime.Object for cli-runtime's printers.
+func (r *Report) DeepCopyObject() runtime.Object { return CopyJSON(r) }
 
 // GetObjectKind satisfies runtime.Object.
 func (r *Report) GetObjectKind() schema.ObjectKind { return &r.TypeMeta }

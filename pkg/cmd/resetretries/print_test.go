@@ -3,6 +3,7 @@ package resetretries
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -75,17 +76,25 @@ func TestQuestion(t *testing.T) {
 	}
 }
 
-func TestResultYAML(t *testing.T) {
+func TestResultJSONAndYAML(t *testing.T) {
 	r := newResult(DryRunNone)
 	out := r.add(backup.Ref{Namespace: "ns", Name: "a"}, nil)
 	out.Outcome = OutcomeDeclined
-	var buf bytes.Buffer
-	if err := r.print(&buf, "yaml"); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"kind: RetryReset", "apiVersion: logbackup.kubectl.pingcap.com/v1alpha1", "outcome: declined", "dryRun: none"} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("yaml lacks %q:\n%s", want, buf.String())
+	for format, wants := range map[string][]string{
+		"yaml": {"kind: RetryReset", "apiVersion: logbackup.kubectl.pingcap.com/v1alpha1", "outcome: declined", "dryRun: none"},
+		"json": {`"kind": "RetryReset"`, `"apiVersion": "logbackup.kubectl.pingcap.com/v1alpha1"`, `"outcome": "declined"`, `"dryRun": "none"`},
+	} {
+		var buf bytes.Buffer
+		if err := r.print(&buf, format); err != nil {
+			t.Fatal(err)
 		}
+		for _, want := range wants {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("%s lacks %q:\n%s", format, want, buf.String())
+			}
+		}
+	}
+	if err := r.print(io.Discard, "wide"); err == nil {
+		t.Error("-o wide printed")
 	}
 }

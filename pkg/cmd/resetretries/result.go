@@ -1,10 +1,13 @@
 package resetretries
 
 import (
-	"encoding/json"
+	"fmt"
 	"io"
 
-	"sigs.k8s.io/yaml"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
@@ -27,10 +30,9 @@ const (
 // Result is the structured output: one item per backup, in the order they
 // were handled.
 type Result struct {
-	APIVersion string     `json:"apiVersion"`
-	Kind       string     `json:"kind"`
-	DryRun     string     `json:"dryRun"`
-	Items      []*Outcome `json:"items"`
+	metav1.TypeMeta `json:",inline"`
+	DryRun          string     `json:"dryRun"`
+	Items           []*Outcome `json:"items"`
 }
 
 // Outcome of one backup.
@@ -53,7 +55,7 @@ type Outcome struct {
 }
 
 func newResult(dryRun string) *Result {
-	return &Result{APIVersion: report.APIVersion, Kind: ResultKind, DryRun: dryRun, Items: []*Outcome{}}
+	return &Result{TypeMeta: metav1.TypeMeta{APIVersion: report.APIVersion, Kind: ResultKind}, DryRun: dryRun, Items: []*Outcome{}}
 }
 
 // add appends an outcome and returns it for the caller to fill in.
@@ -63,18 +65,23 @@ func (r *Result) add(target backup.Ref, p *reset.Plan) *Outcome {
 	return o
 }
 
+// print writes the result with cli-runtime's printers, as kubectl's -o
+// json|yaml does.
 func (r *Result) print(w io.Writer, format string) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
+	var p printers.ResourcePrinter
+	switch format {
+	case "json":
+		p = &printers.JSONPrinter{}
+	case "yaml":
+		p = &printers.YAMLPrinter{}
+	default:
+		return fmt.Errorf("invalid --output %q: use json or yaml", format)
 	}
-	if format == "yaml" {
-		if data, err = yaml.JSONToYAML(data); err != nil {
-			return err
-		}
-	} else {
-		data = append(data, '\n')
-	}
-	_, err = w.Write(data)
-	return err
+	return p.PrintObj(r, w)
 }
+
+// DeepCopyObject satisfies runtime.Object for the printers.
+func (r *Result) DeepCopyObject() runtime.Object { return report.CopyJSON(r) }
+
+// GetObjectKind satisfies runtime.Object.
+func (r *Result) GetObjectKind() schema.ObjectKind { return &r.TypeMeta }
