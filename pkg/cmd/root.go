@@ -33,7 +33,7 @@ operator v2 (br.pingcap.com) backups.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.SetFlagErrorFunc(cmdutil.FlagError)
+	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),

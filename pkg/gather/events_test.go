@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func TestEventsFanOutIsBoundedAndByUID(t *testing.T) {
 	var (
 		mu             sync.Mutex
 		inFlight, peak int
+		asked          = map[string]int{}
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -48,6 +50,9 @@ func TestEventsFanOutIsBoundedAndByUID(t *testing.T) {
 			http.Error(w, "want the events of one object by UID, got "+r.URL.String(), http.StatusBadRequest)
 			return
 		}
+		mu.Lock()
+		asked[uid]++
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(corev1.EventList{Items: []corev1.Event{{
 			ObjectMeta:     metav1.ObjectMeta{Name: "e-" + uid, Namespace: "tidb"},
@@ -72,13 +77,22 @@ func TestEventsFanOutIsBoundedAndByUID(t *testing.T) {
 	if len(evs) != objects {
 		t.Errorf("%d events, want one per object (%d)", len(evs), objects)
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, uid := range uids {
+		if asked[string(uid)] != 1 {
+			t.Errorf("events of %s asked for %d times, want once", uid, asked[string(uid)])
+		}
+	}
+	// The lower bound relies on 20 goroutines starting within the 20 ms a
+	// request takes; it guards against a bound of one (no parallelism).
 	if peak > bound || peak < 2 {
 		t.Errorf("at most %d lists at once, want between 2 and the bound %d", peak, bound)
 	}
 }
 
 // One failing list fails the section (which the caller records), not the
-// command, and the error says what was refused.
+// command, and the section says what failed in the server's words.
 func TestEventsErrorIsTheSections(t *testing.T) {
 	kube := fake.NewClientset()
 	kube.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
@@ -86,7 +100,7 @@ func TestEventsErrorIsTheSections(t *testing.T) {
 	})
 	_, err := gatherEvents(context.Background(), kube, "tidb", []types.UID{"a", "b"}, semaphore.NewWeighted(2))
 	sec := eventsSection("tidb", nil, err)
-	if sec.Error == "" || sec.Items == nil || sec.Note != "" {
+	if !strings.Contains(sec.Error, "boom") || !strings.Contains(sec.Error, "events") || sec.Items == nil || sec.Note != "" {
 		t.Errorf("section: %+v", sec)
 	}
 }

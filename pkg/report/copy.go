@@ -2,9 +2,10 @@ package report
 
 import "encoding/json"
 
-// CopyJSON deep-copies a plain-data output type through a JSON round trip,
-// which is exact for structs whose fields all marshal and unmarshal (ours
-// do). It is what DeepCopyObject needs, without generated deep-copy code.
+// CopyJSON deep-copies a plain-data output type through a JSON round trip:
+// what DeepCopyObject needs, without generated deep-copy code. It copies
+// only what marshals; a type with unexported state copies that itself
+// (reset.Plan.DeepCopy).
 func CopyJSON[T any](in *T) *T {
 	out := new(T)
 	data, err := json.Marshal(in)
@@ -12,7 +13,7 @@ func CopyJSON[T any](in *T) *T {
 		err = json.Unmarshal(data, out)
 	}
 	if err != nil {
-		panic(err) // unreachable for the types this is used on; see above
+		panic(err) // the output types marshal by construction
 	}
 	return out
 }

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
 // Plan is the preview of one reset: what the user sees before answering,
@@ -55,6 +57,16 @@ type Failure struct {
 	Cause string `json:"cause,omitempty"`
 	// Unresolved: that pod failed and nothing of the backup succeeded since.
 	Unresolved bool `json:"unresolved"`
+}
+
+// DeepCopy copies the plan, including the records as stored, which the
+// patch tests and a JSON round trip would drop.
+func (p *Plan) DeepCopy() *Plan {
+	out := report.CopyJSON(p)
+	if p.stored != nil {
+		out.stored = runtime.DeepCopyJSONValue(p.stored).([]any)
+	}
+	return out
 }
 
 // Resource is what the patch is sent to: "backups" or "backups/status".

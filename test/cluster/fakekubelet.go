@@ -200,6 +200,12 @@ func (k *FakeKubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request)
 	lines, sorted, generation, changed := cl.lines, cl.sorted, cl.generation, cl.changed
 	k.mu.Unlock()
 
+	if q.follow {
+		// Counted before the first byte, so a client that has read
+		// anything of a follow stream finds it counted.
+		k.following.Add(1)
+		defer k.following.Add(-1)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	rc := http.NewResponseController(w)
 	lw := newLogWriter(w, q)
@@ -210,8 +216,6 @@ func (k *FakeKubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request)
 
 	// Follow: stream lines appended later until the client goes away (the
 	// API server cancels the request when its own client disconnects).
-	k.following.Add(1)
-	defer k.following.Add(-1)
 	pos := len(lines)
 	for {
 		select {

@@ -134,7 +134,7 @@ func TestInvestigateLogBackupPending(t *testing.T) {
 	}
 	mustContain(t, r.stdout,
 		"Mode:          log, log-start",
-		"maxRetryTimes 5, minRetryDuration 10m0s, retryTimeout 2h0m0s",
+		"maxRetryTimes 5, minRetryDuration 30m0s, retryTimeout 2h0m0s",
 		"2 of 5 allowed",
 		"Pending retry: #2 due",
 		"Storage error in the log of pod backup-logstream-log-start-k8s2d: AccessDenied",

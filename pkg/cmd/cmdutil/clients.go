@@ -76,5 +76,5 @@ func validateTimeout(flag *string) error {
 	if n, err := strconv.Atoi(*flag); err == nil && n >= 0 {
 		return nil
 	}
-	return fmt.Errorf("invalid --request-timeout %q: use a duration such as 30s or 2m, or 0 for the default", *flag)
+	return fmt.Errorf("invalid --request-timeout %q: must be a duration such as 30s, 5m or 2h, or 0 for the default", *flag)
 }

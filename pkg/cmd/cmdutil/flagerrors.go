@@ -9,44 +9,58 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// FlagError is the root command's flag error function. pflag's own messages
-// name the flag but leak parser internals ("strconv.ParseInt: parsing ...")
-// and do not say where to look next, so they are restated in the user's
-// terms with a pointer to the command's help.
-func FlagError(c *cobra.Command, err error) error {
+// FlagErrorFunc is the root command's flag error function. pflag's own
+// messages leak parser internals ("strconv.ParseInt: parsing ...") and do
+// not say where to look next, so they are restated in the words the
+// commands' own checks use ("invalid --tail 0: must be at least 1"), with a
+// pointer to the command's help.
+func FlagErrorFunc(c *cobra.Command, err error) error {
 	var (
 		required *pflag.ValueRequiredError
 		invalid  *pflag.InvalidValueError
 	)
 	switch {
 	case errors.As(err, &required) && required.GetFlag() != nil:
-		err = fmt.Errorf("--%s needs a value", required.GetFlag().Name)
+		name := "--" + required.GetFlag().Name
+		if required.GetSpecifiedShortnames() != "" {
+			name = "-" + required.GetFlag().Shorthand
+		}
+		err = &flagError{msg: name + " needs a value", err: err}
 	case errors.As(err, &invalid) && invalid.GetFlag() != nil:
-		if want := expected(invalid); want != "" {
-			err = fmt.Errorf("invalid --%s %q: %s", invalid.GetFlag().Name, invalid.GetValue(), want)
+		err = &flagError{
+			msg: fmt.Sprintf("invalid --%s %q: %s", invalid.GetFlag().Name, invalid.GetValue(), expected(invalid)),
+			err: err,
 		}
 	}
 	return fmt.Errorf("%w; see '%s --help'", err, c.CommandPath())
 }
 
-// expected says what a flag of this kind takes, or "" to keep pflag's words
-// (the flag's own Set already explained itself).
+// flagError restates a pflag error and keeps it for errors.As.
+type flagError struct {
+	msg string
+	err error
+}
+
+func (e *flagError) Error() string { return e.msg }
+func (e *flagError) Unwrap() error { return e.err }
+
+// expected says what the flag takes: from the parser for the built-in
+// kinds, or the flag's own explanation (its Set error) for ours.
 func expected(e *pflag.InvalidValueError) string {
 	var num *strconv.NumError
-	if errors.As(e, &num) {
-		switch {
-		case errors.Is(num.Err, strconv.ErrRange):
-			return "the number is out of range"
-		case num.Func == "ParseBool":
-			return "want true or false"
-		case num.Func == "ParseFloat":
-			return "want a number"
-		default:
-			return "want a whole number"
-		}
+	switch {
+	case errors.As(e, &num) && errors.Is(num.Err, strconv.ErrRange):
+		return "out of range"
+	case errors.As(e, &num) && num.Func == "ParseBool":
+		return "must be true or false"
+	case errors.As(e, &num) && num.Func == "ParseFloat":
+		return "must be a number"
+	case errors.As(e, &num):
+		return "must be a whole number"
+	case e.GetFlag().Value.Type() == "duration":
+		return "must be a duration such as 30s, 5m or 2h"
+	case e.Unwrap() != nil:
+		return e.Unwrap().Error()
 	}
-	if e.GetFlag().Value.Type() == "duration" {
-		return "want a duration such as 90s, 5m or 2h"
-	}
-	return ""
+	return "see the allowed values in the help"
 }

@@ -1,32 +1,37 @@
 package cmdutil
 
 import (
+	"errors"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-func TestFlagError(t *testing.T) {
+func TestFlagErrorFunc(t *testing.T) {
 	cases := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"sub", "--count"}, "--count needs a value; see 'kubectl x sub --help'"},
-		{[]string{"sub", "--count", "abc"}, `invalid --count "abc": want a whole number; see 'kubectl x sub --help'`},
-		{[]string{"sub", "--count", "99999999999999999999"}, `invalid --count "99999999999999999999": the number is out of range; see 'kubectl x sub --help'`},
-		{[]string{"sub", "--wait=maybe"}, `invalid --wait "maybe": want true or false; see 'kubectl x sub --help'`},
-		{[]string{"sub", "--ratio", "half"}, `invalid --ratio "half": want a number; see 'kubectl x sub --help'`},
-		{[]string{"sub", "--since", "yesterday"}, `invalid --since "yesterday": want a duration such as 90s, 5m or 2h; see 'kubectl x sub --help'`},
+		{[]string{"sub", "-c"}, "-c needs a value; see 'kubectl x sub --help'"},
+		{[]string{"sub", "--count", "abc"}, `invalid --count "abc": must be a whole number; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--count", "99999999999999999999"}, `invalid --count "99999999999999999999": out of range; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--wait=maybe"}, `invalid --wait "maybe": must be true or false; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--ratio", "half"}, `invalid --ratio "half": must be a number; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--since", "yesterday"}, `invalid --since "yesterday": must be a duration such as 30s, 5m or 2h; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--color", "pink"}, `invalid --color "pink": must be one of red, green; see 'kubectl x sub --help'`},
 		{[]string{"sub", "--nope"}, "unknown flag: --nope; see 'kubectl x sub --help'"},
 	}
 	for _, c := range cases {
 		root := &cobra.Command{Use: "x", Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl x"}, SilenceErrors: true, SilenceUsage: true}
-		root.SetFlagErrorFunc(FlagError)
+		root.SetFlagErrorFunc(FlagErrorFunc)
 		root.SetOut(io.Discard)
 		sub := &cobra.Command{Use: "sub", RunE: func(*cobra.Command, []string) error { return nil }}
-		sub.Flags().Int("count", 1, "")
+		sub.Flags().IntP("count", "c", 1, "")
+		sub.Flags().Var(&color{}, "color", "")
 		sub.Flags().Bool("wait", false, "")
 		sub.Flags().Float64("ratio", 0, "")
 		sub.Flags().Duration("since", time.Minute, "")
@@ -36,5 +41,26 @@ func TestFlagError(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
 		}
+		// The restated error keeps pflag's for callers that inspect it.
+		var ve *pflag.ValueRequiredError
+		var ie *pflag.InvalidValueError
+		var ne *pflag.NotExistError
+		if err != nil && !errors.As(err, &ve) && !errors.As(err, &ie) && !errors.As(err, &ne) {
+			t.Errorf("%v: pflag's error is lost: %#v", c.args, err)
+		}
 	}
+}
+
+// color is a flag that explains its own bad values, as the monitoring
+// command's enum flags do.
+type color struct{ v string }
+
+func (c *color) String() string { return c.v }
+func (c *color) Type() string   { return "string" }
+func (c *color) Set(v string) error {
+	if v != "red" && v != "green" {
+		return errors.New("must be one of red, green")
+	}
+	c.v = v
+	return nil
 }

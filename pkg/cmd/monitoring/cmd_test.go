@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/logbackup/kubectl-logbackup/monitoring"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
 
 // execute runs "kubectl logbackup monitoring ARGS" under a root command set up
@@ -31,6 +32,7 @@ func execute(t *testing.T, args ...string) (string, string, error) {
 	}
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc) // as the real root does
 	root.AddCommand(NewCmd(streams))
 	root.SetArgs(append([]string{"monitoring"}, args...))
 
@@ -96,13 +98,13 @@ func TestBadValuesNameTheValidOnes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"rules", "--profile", "staging"}, `invalid argument "staging" for "--profile" flag: must be one of dev, default, prod`},
-		{[]string{"rules", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: must be one of rules, prometheusrule`},
-		{[]string{"dashboards", "--dashboard", "overview"}, `invalid argument "overview" for "--dashboard" flag: must be one of log-backup-retry, log-backup-health`},
-		{[]string{"alertmanager", "--file", "secret"}, `invalid argument "secret" for "--file" flag: must be one of config, templates`},
+		{[]string{"rules", "--profile", "staging"}, `invalid --profile "staging": must be one of dev, default, prod; see 'kubectl logbackup monitoring rules --help'`},
+		{[]string{"rules", "--format", "yaml"}, `invalid --format "yaml": must be one of rules, prometheusrule; see 'kubectl logbackup monitoring rules --help'`},
+		{[]string{"dashboards", "--dashboard", "overview"}, `invalid --dashboard "overview": must be one of log-backup-retry, log-backup-health; see 'kubectl logbackup monitoring dashboards --help'`},
+		{[]string{"alertmanager", "--file", "secret"}, `invalid --file "secret": must be one of config, templates; see 'kubectl logbackup monitoring alertmanager --help'`},
 		{[]string{"graphs"}, `unknown command "graphs" for "kubectl logbackup monitoring": must be one of rules, dashboards, alertmanager`},
 		{[]string{"rules", "extra"}, `unknown command "extra" for "kubectl logbackup monitoring rules"`},
-		{[]string{"dashboards", "--profile", "dev"}, `unknown flag: --profile`},
+		{[]string{"dashboards", "--profile", "dev"}, `unknown flag: --profile; see 'kubectl logbackup monitoring dashboards --help'`},
 	} {
 		out, errOut, err := execute(t, tc.args...)
 		if err == nil {

@@ -98,3 +98,23 @@ func TestResultJSONAndYAML(t *testing.T) {
 		t.Error("-o wide printed")
 	}
 }
+
+// The printers may copy the result; a copied preview must still make the
+// patch that tests exactly the stored records.
+func TestResultDeepCopyKeepsThePatch(t *testing.T) {
+	r := newResult(DryRunNone)
+	p := testPlan(t, "a", true, "RetryFailed", 2)
+	r.add(backup.Ref{Namespace: "ns", Name: "a"}, p)
+	c, ok := r.DeepCopyObject().(*Result)
+	if !ok {
+		t.Fatalf("copy is a %T", r.DeepCopyObject())
+	}
+	want, _ := p.PatchJSON()
+	got, err := c.Items[0].Preview.PatchJSON()
+	if err != nil || string(got) != string(want) {
+		t.Errorf("patch of the copy:\n%s\nwant\n%s", got, want)
+	}
+	if c.Items[0].Preview == p {
+		t.Error("the copy shares the preview")
+	}
+}

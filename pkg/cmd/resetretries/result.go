@@ -75,13 +75,22 @@ func (r *Result) print(w io.Writer, format string) error {
 	case "yaml":
 		p = &printers.YAMLPrinter{}
 	default:
-		return fmt.Errorf("invalid --output %q: use json or yaml", format)
+		return fmt.Errorf("invalid --output %q: use json or yaml, or leave it out for text", format)
 	}
 	return p.PrintObj(r, w)
 }
 
-// DeepCopyObject satisfies runtime.Object for the printers.
-func (r *Result) DeepCopyObject() runtime.Object { return report.CopyJSON(r) }
+// DeepCopyObject satisfies runtime.Object for the printers. The previews
+// copy themselves: they hold the stored records their patch tests.
+func (r *Result) DeepCopyObject() runtime.Object {
+	out := report.CopyJSON(r)
+	for i, item := range r.Items {
+		if item.Preview != nil {
+			out.Items[i].Preview = item.Preview.DeepCopy()
+		}
+	}
+	return out
+}
 
 // GetObjectKind satisfies runtime.Object.
 func (r *Result) GetObjectKind() schema.ObjectKind { return &r.TypeMeta }
