@@ -48,14 +48,15 @@ func (e *flagError) Unwrap() error { return e.err }
 // kinds, or the flag's own explanation (its Set error) for ours.
 func expected(e *pflag.InvalidValueError) string {
 	var num *strconv.NumError
+	isNum := errors.As(e, &num)
 	switch {
-	case errors.As(e, &num) && errors.Is(num.Err, strconv.ErrRange):
+	case isNum && errors.Is(num.Err, strconv.ErrRange):
 		return "out of range"
-	case errors.As(e, &num) && num.Func == "ParseBool":
+	case isNum && num.Func == "ParseBool":
 		return "must be true or false"
-	case errors.As(e, &num) && num.Func == "ParseFloat":
+	case isNum && num.Func == "ParseFloat":
 		return "must be a number"
-	case errors.As(e, &num):
+	case isNum:
 		return "must be a whole number"
 	case e.GetFlag().Value.Type() == "duration":
 		return "must be a duration such as 30s, 5m or 2h"

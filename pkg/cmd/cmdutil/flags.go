@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -25,6 +26,13 @@ func ParseRef(arg string, flags *genericclioptions.ConfigFlags, s *Session) (bac
 		return backup.Ref{}, fmt.Errorf("the namespace in %q contradicts -n %s; give one of them", arg, *flags.Namespace)
 	}
 	return ref, nil
+}
+
+// AddAPIGroupFlag defines --api-group, the same for every verb that finds
+// a backup; ValidateAPIGroup checks it.
+func AddAPIGroupFlag(cmd *cobra.Command, group *string) {
+	cmd.Flags().StringVar(group, "api-group", "", "Backup API group: pingcap.com (operator v1) or br.pingcap.com (operator v2). Default: every group the cluster serves.")
+	_ = cmd.RegisterFlagCompletionFunc("api-group", cobra.FixedCompletions(gather.KnownGroups(), cobra.ShellCompDirectiveNoFileComp))
 }
 
 // ValidateAPIGroup checks --api-group ("" means every served group).

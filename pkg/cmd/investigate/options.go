@@ -62,7 +62,7 @@ func NewOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 func (o *Options) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(o.PrintFlags.OutputFormat, "output", "o", "", "Output format: json or yaml (default: text).")
-	f.StringVar(&o.APIGroup, "api-group", "", "Backup API group to read: pingcap.com (operator v1) or br.pingcap.com (operator v2). Default: every group the cluster serves.")
+	cmdutil.AddAPIGroupFlag(cmd, &o.APIGroup)
 	f.Int64Var(&o.Tail, "tail", o.Tail, "Lines of the failed backup pod's log to show.")
 	f.IntVar(&o.ControllerTail, "controller-tail", o.ControllerTail, "Controller log lines about the backup to show (the last ones).")
 	f.StringVar(&o.ControllerNamespace, "controller-namespace", "", "Namespace of the operator's controller pods. Default: search every namespace.")
@@ -71,7 +71,6 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.Int64Var(&o.LimitBytes, "limit-bytes", o.LimitBytes, "Most bytes read from each log.")
 	f.DurationVar(&o.CheckpointLag, "checkpoint-lag", o.CheckpointLag, "Report a running log backup whose checkpoint is older than this.")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("api-group", cobra.FixedCompletions(gather.KnownGroups(), cobra.ShellCompDirectiveNoFileComp))
 }
 
 // Complete resolves the namespace and builds the clients.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
 )
 
 // Dry-run modes, as kubectl names them.
@@ -61,10 +60,9 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.All, "all", false, "Reset every backup with retry records in the namespace (-n or the context's), after one preview each and a single question.")
 	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `Must be "none", "client" or "server". client prints the patch without sending it; server sends it with dryRun=All, so the API server checks everything and stores nothing.`)
 	f.StringVarP(&o.Output, "output", "o", "", "Output format of the result: json or yaml (default: text). The preview and the question then go to standard error.")
-	f.StringVar(&o.APIGroup, "api-group", "", "Backup API group: pingcap.com (operator v1) or br.pingcap.com (operator v2). Default: every group the cluster serves.")
+	cmdutil.AddAPIGroupFlag(cmd, &o.APIGroup)
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{DryRunNone, DryRunClient, DryRunServer}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("api-group", cobra.FixedCompletions(gather.KnownGroups(), cobra.ShellCompDirectiveNoFileComp))
 }
 
 // Complete builds the clients and parses every backup name, so a
