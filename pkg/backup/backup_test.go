@@ -90,9 +90,15 @@ func TestFromUnstructuredFields(t *testing.T) {
 	if _, err := FromUnstructured(&unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Pod"}}); err == nil {
 		t.Error("a Pod read as a Backup")
 	}
-	bad := obj(GroupV1, map[string]any{}, map[string]any{"backoffRetryStatus": "oops"})
-	if _, err := FromUnstructured(bad); err == nil || !strings.Contains(err.Error(), "unexpected types") {
-		t.Errorf("wrongly typed status: %v", err)
+	// A wrongly typed field used to fail the whole read ("unexpected
+	// types"); now it is reported and the rest is still read.
+	bad := obj(GroupV1, map[string]any{}, map[string]any{"phase": "Running", "backoffRetryStatus": "oops"})
+	b, err = FromUnstructured(bad)
+	if err != nil || b.Phase != "Running" || b.Records != nil {
+		t.Fatalf("wrongly typed status: %+v, %v", b, err)
+	}
+	if e := b.InvalidField("status.backoffRetryStatus"); e == nil || e.Value != `"oops"` || e.Expected != "a list" {
+		t.Errorf("wrongly typed status reported as %+v", b.Invalid)
 	}
 }
 
@@ -141,7 +147,7 @@ func TestRetryState(t *testing.T) {
 
 	b.Phase = PhaseFailed
 	cases := []struct{ reason, msg, want string }{
-		{"AlreadyFailed", "exceed retry times, max is 2, current is 3", ExhaustedByCount},
+		{"AlreadyFailed", "exceed retry times, max is 2, failed reason Job backup-nightly has failed, original reason BackoffLimitExceeded", ExhaustedByCount},
 		{"AlreadyFailed", "retry timeout, ...", ExhaustedByTimeout},
 		{"ExceedRetryLimit", "", ExhaustedByCount},
 		{"ExceededMaxRetries", "Failed after 5 retries. Last error: x", ExhaustedByCount},

@@ -7,8 +7,12 @@ import (
 
 // Phases and reasons the operators write (operator-facts.md).
 const (
-	PhaseFailed      = "Failed"
-	PhaseRetryFailed = "RetryFailed" // the retrying state; there is no "Retrying"
+	PhaseFailed = "Failed"
+	// PhaseRetryFailed is set when a retry starts (v1) or when a failure is
+	// recorded (v2); it is not the waiting state: v1 keeps the earlier phase
+	// while a retry waits. Whether a backup is retrying is read from its
+	// records (RetryState.Retrying). There is no "Retrying" phase.
+	PhaseRetryFailed = "RetryFailed"
 	PhaseComplete    = "Complete"
 	PhaseRunning     = "Running"
 )
@@ -26,7 +30,11 @@ type RetryState struct {
 	// FirstDetected opens the retry-timeout window; Deadline closes it.
 	FirstDetected *time.Time `json:"firstDetected,omitempty"`
 	Deadline      *time.Time `json:"deadline,omitempty"`
-	// Pending is the newest record whose retry has not run yet.
+	// Retrying: the backup is in its retry story by its records, i.e. the
+	// last record has no realRetryAt and the phase is not Failed. The phase
+	// cannot tell: v1 stays Scheduled or Running while a retry waits.
+	Retrying bool `json:"retrying"`
+	// Pending is that last record (set exactly when Retrying).
 	Pending        *RetryRecord `json:"pending,omitempty"`
 	PendingOverdue bool         `json:"pendingOverdue,omitempty"`
 	// AtLimit: the next failure ends the backup (count spent or window closed).
@@ -49,7 +57,7 @@ func (b *Backup) Retry(now time.Time) RetryState {
 		}
 		// A Failed backup has nothing pending: the controller skips it.
 		if last := b.Records[len(b.Records)-1]; last.RealRetryAt == nil && b.Phase != PhaseFailed {
-			s.Pending = &last
+			s.Retrying, s.Pending = true, &last
 			s.PendingOverdue = last.ExpectedRetryAt != nil && now.After(*last.ExpectedRetryAt)
 		}
 	}

@@ -33,8 +33,12 @@ type Backup struct {
 	// Records is status.backoffRetryStatus in the order the controller wrote it.
 	Records    []RetryRecord `json:"retryRecords"`
 	Conditions []Condition   `json:"conditions"`
-	// CheckpointTS is status.logCheckpointTs as written (a TiDB TSO).
+	// CheckpointTS is status.logCheckpointTs as written (a TiDB TSO), or a
+	// number a writer sent, formatted as a decimal.
 	CheckpointTS string `json:"logCheckpointTs,omitempty"`
+	// Invalid lists the fields that could not be read, in object order;
+	// each was left at its zero value or, for the policy, its default.
+	Invalid []FieldError `json:"invalid,omitempty"`
 }
 
 // RetryPolicy is spec.backoffRetryPolicy with each field's source kept, so

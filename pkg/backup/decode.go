@@ -1,0 +1,136 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// FromUnstructured reads a Backup of either group field by field. It
+// fails only when the object is not a Backup at all; every field it cannot
+// read is listed in Backup.Invalid and the rest is still decoded, so
+// investigate can show what is wrong and reset-retries can still reset.
+func FromUnstructured(u *unstructured.Unstructured) (*Backup, error) {
+	if u == nil {
+		return nil, errors.New("no object to read as a Backup")
+	}
+	gvk := u.GroupVersionKind()
+	if gvk.Kind != "Backup" {
+		return nil, fmt.Errorf("%s/%s is a %s, not a Backup", u.GetNamespace(), u.GetName(), gvk.Kind)
+	}
+	// The metadata getters already tolerate wrongly typed fields.
+	b := &Backup{
+		Group:           gvk.Group,
+		Version:         gvk.Version,
+		Namespace:       u.GetNamespace(),
+		Name:            u.GetName(),
+		UID:             string(u.GetUID()),
+		ResourceVersion: u.GetResourceVersion(),
+		Created:         u.GetCreationTimestamp().Time,
+	}
+	d := &decoder{}
+	if y := b.Created.Year(); y < 0 || y > 9999 {
+		// Only a hand-made object gets here; such a time cannot be
+		// marshalled into the report again.
+		v, _, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "creationTimestamp")
+		d.bad("metadata.creationTimestamp", v, expTime)
+		b.Created = time.Time{}
+	}
+	spec, specReadable := d.object(u.Object["spec"], "spec")
+	d.spec(b, spec, specReadable)
+	if status, _ := d.object(u.Object["status"], "status"); status != nil {
+		d.status(b, status)
+	}
+	b.Invalid = d.invalid
+	return b, nil
+}
+
+func (d *decoder) spec(b *Backup, spec map[string]any, readable bool) {
+	b.Mode = d.str(spec, "spec", "backupMode", expString+"; the default snapshot is assumed")
+	if b.Mode == "" {
+		b.Mode = "snapshot"
+	}
+	b.LogSubcommand = d.str(spec, "spec", "logSubcommand", expString)
+	logStop := d.boolean(spec, "spec", "logStop")
+	if b.IsLog() && b.LogSubcommand == "" {
+		// Older manifests use the boolean; the operator maps it like this.
+		b.LogSubcommand = "log-start"
+		if logStop {
+			b.LogSubcommand = "log-stop"
+		}
+	}
+	b.Policy = d.policy(spec, readable)
+}
+
+func (d *decoder) status(b *Backup, status map[string]any) {
+	b.Phase = d.str(status, "status", "phase", expString)
+	b.CheckpointTS = d.tso(status, "status", "logCheckpointTs")
+	b.Records = d.records(status["backoffRetryStatus"])
+	b.Conditions = d.conditions(status["conditions"])
+}
+
+// records keeps a placeholder where an element is not an object, so the
+// count of retries used stays the controller's count.
+func (d *decoder) records(v any) []RetryRecord {
+	items := d.list(v, "status.backoffRetryStatus")
+	if items == nil {
+		return nil
+	}
+	recs := make([]RetryRecord, len(items))
+	for i, item := range items {
+		path := fmt.Sprintf("status.backoffRetryStatus[%d]", i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			d.bad(path, item, expObject)
+			continue
+		}
+		r := &recs[i]
+		r.RetryNum, _ = d.whole(m, path, "retryNum", expWhole)
+		r.DetectFailedAt = d.time(m, path, "detectFailedAt")
+		r.ExpectedRetryAt = d.time(m, path, "expectedRetryAt")
+		r.RealRetryAt = d.time(m, path, "realRetryAt")
+		r.RetryReason = d.str(m, path, "retryReason", expString)
+		r.OriginalReason = d.str(m, path, "originalReason", expString)
+	}
+	return recs
+}
+
+// conditions reads the fields v1's BackupCondition and v2's
+// metav1.Condition share, newest first: that is what a person reads
+// first. FieldError paths keep the stored positions.
+func (d *decoder) conditions(v any) []Condition {
+	items := d.list(v, "status.conditions")
+	if items == nil {
+		return nil
+	}
+	conds := make([]Condition, len(items))
+	for i, item := range items {
+		path := fmt.Sprintf("status.conditions[%d]", i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			d.bad(path, item, expObject)
+			continue
+		}
+		c := &conds[i]
+		c.Type = d.str(m, path, "type", expString)
+		c.Status = d.str(m, path, "status", expString)
+		c.Reason = d.str(m, path, "reason", expString)
+		c.Message = d.str(m, path, "message", expString)
+		c.LastTransitionTime = d.time(m, path, "lastTransitionTime")
+	}
+	sort.SliceStable(conds, func(i, j int) bool {
+		return newer(conds[i].LastTransitionTime, conds[j].LastTransitionTime)
+	})
+	return conds
+}
+
+// newer orders times newest first, unknown times last.
+func newer(a, b *time.Time) bool {
+	if a == nil {
+		return false
+	}
+	return b == nil || a.After(*b)
+}
