@@ -49,6 +49,7 @@ cat <<MSG
 The demo keeps running. To explore it:
 
   export KUBECONFIG=$PWD/$dir/kubeconfig PATH=$PWD/bin:$LOGBACKUP_TOOLS_DIR:\$PATH
+  kubectl logbackup investigate tidb/waiting          # v1: retry 1 pending, phase still Scheduled (read from the records)
   kubectl logbackup investigate tidb/logstream        # v1 log backup: retry pending, AccessDenied
   kubectl logbackup investigate tidb-v2/daily         # v2: new pod cannot pull its image
   kubectl logbackup investigate tidb-v2/pitr          # v2 log backup Failed, no retry records

@@ -21,16 +21,24 @@ func main() {
 }
 
 func run() int {
-	// The first SIGINT cancels the context so requests stop cleanly; a
-	// second one falls back to Go's default and ends the process.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	// The first SIGINT or SIGTERM cancels the context, with the signal as
+	// its cause, so a command can tell an interrupt from a deadline and
+	// finish what must not be abandoned; the signal is then handed back
+	// to Go's default, so a second one ends the process at once.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs)
+		cancel(&cmdutil.Interrupt{Signal: s})
+	}()
 
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	if err := cmd.NewRootCmd(streams).ExecuteContext(ctx); err != nil {
+	err := cmd.NewRootCmd(streams).ExecuteContext(ctx)
+	if err != nil {
 		fmt.Fprintln(streams.ErrOut, cmdutil.OneLine(err))
-		return 1
 	}
-	return 0
+	return cmdutil.ExitCode(err)
 }

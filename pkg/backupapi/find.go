@@ -1,102 +1,17 @@
-// Package gather reads everything about one backup from the cluster into a
-// report.Report: the Backup itself first (without it there is nothing to
-// show), then every other source in parallel, each into its own section.
-package gather
+package backupapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 )
-
-// API is one served Backup API.
-type API struct {
-	Group   string
-	Version string
-	// StatusSubresource: discovery lists backups/status (operator v2).
-	StatusSubresource bool
-}
-
-// GVR of the backups resource in this API.
-func (a API) GVR() schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: a.Group, Version: a.Version, Resource: backup.Resource}
-}
-
-// ErrNoBackupAPI: neither operator's CRD is installed.
-var ErrNoBackupAPI = errors.New("no Backup API in this cluster (neither pingcap.com/v1alpha1 nor br.pingcap.com/v1alpha1 serves backups): is TiDB Operator installed?")
-
-// KnownGroups are the groups that serve kind Backup, v1 first.
-func KnownGroups() []string { return []string{backup.GroupV1, backup.GroupV2} }
-
-// DiscoverAPIs asks the API server which of the Backup groups it serves.
-// only limits the search to one group (--api-group). It reads the two
-// group-version documents directly instead of the whole discovery tree:
-// two small requests, and both honour the context's deadline.
-func DiscoverAPIs(ctx context.Context, disc rest.Interface, only string) ([]API, error) {
-	groups := KnownGroups()
-	if only != "" {
-		groups = []string{only}
-	}
-	found := make([]*API, len(groups))
-	g, ctx := errgroup.WithContext(ctx)
-	for i, group := range groups {
-		g.Go(func() error {
-			raw, err := disc.Get().AbsPath("/apis", group, backup.Version).Do(ctx).Raw()
-			if apierrors.IsNotFound(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			var list metav1.APIResourceList
-			if err := json.Unmarshal(raw, &list); err != nil {
-				return fmt.Errorf("reading discovery of %s/%s: %w", group, backup.Version, err)
-			}
-			api := API{Group: group, Version: backup.Version}
-			served := false
-			for _, r := range list.APIResources {
-				switch r.Name {
-				case backup.Resource:
-					served = true
-				case backup.Resource + "/status":
-					api.StatusSubresource = true
-				}
-			}
-			if served {
-				found[i] = &api
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	var apis []API
-	for _, a := range found {
-		if a != nil {
-			apis = append(apis, *a)
-		}
-	}
-	if len(apis) == 0 {
-		if only != "" {
-			return nil, fmt.Errorf("the cluster does not serve backups in API group %s/%s; drop --api-group or pick one of: %s", only, backup.Version, strings.Join(KnownGroups(), ", "))
-		}
-		return nil, ErrNoBackupAPI
-	}
-	return apis, nil
-}
 
 // NotFoundError says a backup exists in none of the served groups.
 type NotFoundError struct {
@@ -121,11 +36,11 @@ func (e *AmbiguousError) Error() string {
 		e.Ref, backup.GroupV1, backup.GroupV2, backup.GroupV1, backup.GroupV2)
 }
 
-// FindBackup gets the backup from every served group at once; the group
-// that has it wins, and a name present in two groups is an error. A group
-// the user may not read is passed over when another has the backup.
-func FindBackup(ctx context.Context, dyn dynamic.Interface, apis []API, ref backup.Ref) (*unstructured.Unstructured, API, error) {
-	objs := make([]*unstructured.Unstructured, len(apis))
+// Find gets the backup from every served group at once; the group that
+// has it wins, and a name present in two groups is an error. A group the
+// user may not read is passed over when another has the backup.
+func Find(ctx context.Context, dyn dynamic.Interface, apis []API, ref backup.Ref) (Found, error) {
+	found := make([]Found, len(apis))
 	errs := make([]error, len(apis))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, api := range apis {
@@ -138,39 +53,38 @@ func FindBackup(ctx context.Context, dyn dynamic.Interface, apis []API, ref back
 			case err != nil:
 				return err // unreachable or broken: no point asking the other group
 			default:
-				objs[i] = u
+				found[i] = Found{API: api, Object: u}
 			}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, API{}, err
+		return Found{}, err
 	}
-	var hit *unstructured.Unstructured
-	var hitAPI API
-	for i, u := range objs {
-		if u == nil {
+	var hit Found
+	for _, f := range found {
+		if f.Object == nil {
 			continue
 		}
-		if hit != nil {
-			return nil, API{}, &AmbiguousError{Ref: ref}
+		if hit.Object != nil {
+			return Found{}, &AmbiguousError{Ref: ref}
 		}
-		hit, hitAPI = u, apis[i]
+		hit = f
 	}
-	if hit != nil {
-		return hit, hitAPI, nil
+	if hit.Object != nil {
+		return hit, nil
 	}
 	var forbidden []string
+	var cause error
 	for i, err := range errs {
 		if err != nil {
-			forbidden = append(forbidden, apis[i].Group)
+			forbidden, cause = append(forbidden, apis[i].Group), err
 		}
 	}
 	if len(forbidden) > 0 {
-		return nil, API{}, fmt.Errorf("forbidden: missing permission to get backups (API group %s) in namespace %s",
-			strings.Join(forbidden, " and "), ref.Namespace)
+		return Found{}, &AccessError{Verb: "get", Group: strings.Join(forbidden, " and "), Resource: backup.Resource, Namespace: ref.Namespace, Err: cause}
 	}
-	return nil, API{}, &NotFoundError{Ref: ref, APIs: apis}
+	return Found{}, &NotFoundError{Ref: ref, APIs: apis}
 }
 
 func groupList(apis []API) string {

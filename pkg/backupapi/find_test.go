@@ -1,4 +1,4 @@
-package gather
+package backupapi
 
 import (
 	"context"
@@ -46,19 +46,19 @@ func discoveryServer(t *testing.T, groups []string, status map[string]bool) rest
 	return c
 }
 
-func TestDiscoverAPIs(t *testing.T) {
+func TestDiscover(t *testing.T) {
 	ctx := context.Background()
-	apis, err := DiscoverAPIs(ctx, discoveryServer(t, []string{"pingcap.com", "br.pingcap.com"}, map[string]bool{"br.pingcap.com": true}), "")
+	apis, err := Discover(ctx, discoveryServer(t, []string{"pingcap.com", "br.pingcap.com"}, map[string]bool{"br.pingcap.com": true}), "")
 	if err != nil || len(apis) != 2 {
 		t.Fatalf("both groups: %v %v", apis, err)
 	}
 	if apis[0].Group != "pingcap.com" || apis[0].StatusSubresource || apis[1].Group != "br.pingcap.com" || !apis[1].StatusSubresource {
 		t.Errorf("got %+v", apis)
 	}
-	if _, err := DiscoverAPIs(ctx, discoveryServer(t, nil, nil), ""); !errors.Is(err, ErrNoBackupAPI) {
+	if _, err := Discover(ctx, discoveryServer(t, nil, nil), ""); !errors.Is(err, ErrNoBackupAPI) {
 		t.Errorf("no groups: err = %v", err)
 	}
-	_, err = DiscoverAPIs(ctx, discoveryServer(t, []string{"pingcap.com"}, nil), "br.pingcap.com")
+	_, err = Discover(ctx, discoveryServer(t, []string{"pingcap.com"}, nil), "br.pingcap.com")
 	if err == nil || !strings.Contains(err.Error(), "does not serve backups in API group br.pingcap.com") {
 		t.Errorf("--api-group of an absent group: err = %v", err)
 	}
@@ -85,16 +85,16 @@ func TestFindBackup(t *testing.T) {
 	both := []API{{Group: "pingcap.com", Version: "v1alpha1"}, {Group: "br.pingcap.com", Version: "v1alpha1", StatusSubresource: true}}
 	ref := backup.Ref{Namespace: "tidb", Name: "x"}
 
-	u, api, err := FindBackup(ctx, fakeDynamic(backupObj("br.pingcap.com", "tidb", "x")), both, ref)
-	if err != nil || api.Group != "br.pingcap.com" || u.GetName() != "x" {
-		t.Errorf("v2 only: %v %v", api, err)
+	f, err := Find(ctx, fakeDynamic(backupObj("br.pingcap.com", "tidb", "x")), both, ref)
+	if err != nil || f.API.Group != "br.pingcap.com" || f.Object.GetName() != "x" {
+		t.Errorf("v2 only: %v %v", f.API, err)
 	}
-	_, _, err = FindBackup(ctx, fakeDynamic(backupObj("br.pingcap.com", "tidb", "x"), backupObj("pingcap.com", "tidb", "x")), both, ref)
+	_, err = Find(ctx, fakeDynamic(backupObj("br.pingcap.com", "tidb", "x"), backupObj("pingcap.com", "tidb", "x")), both, ref)
 	var amb *AmbiguousError
 	if !errors.As(err, &amb) {
 		t.Errorf("in both: err = %v", err)
 	}
-	_, _, err = FindBackup(ctx, fakeDynamic(), both, ref)
+	_, err = Find(ctx, fakeDynamic(), both, ref)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "kubectl get backups.pingcap.com,backups.br.pingcap.com -n tidb") {
 		t.Errorf("nowhere: err = %v", err)
@@ -108,15 +108,15 @@ func TestFindBackup(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	if _, api, err := FindBackup(ctx, dyn, both, ref); err != nil || api.Group != "pingcap.com" {
-		t.Errorf("forbidden v2, present v1: %v %v", api, err)
+	if f, err := Find(ctx, dyn, both, ref); err != nil || f.API.Group != "pingcap.com" {
+		t.Errorf("forbidden v2, present v1: %v %v", f.API, err)
 	}
 	// Forbidden and absent: the permission is the error.
 	dyn = fakeDynamic()
 	dyn.PrependReactor("get", "backups", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "x", errors.New("no"))
 	})
-	_, _, err = FindBackup(ctx, dyn, both, ref)
+	_, err = Find(ctx, dyn, both, ref)
 	if err == nil || !strings.Contains(err.Error(), "missing permission to get backups (API group pingcap.com and br.pingcap.com) in namespace tidb") {
 		t.Errorf("forbidden everywhere: err = %v", err)
 	}

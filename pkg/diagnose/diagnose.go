@@ -23,7 +23,7 @@ type rule func(r *report.Report, o Options) []report.Finding
 
 // Diagnose runs every rule; when none finds anything it says so.
 func Diagnose(r *report.Report, o Options) []report.Finding {
-	rules := []rule{exhausted, atLimit, failedPhase, transientRetry, containers, storageErrors,
+	rules := []rule{invalidFields, exhausted, atLimit, failedPhase, transientRetry, containers, storageErrors,
 		logNotCovered, pendingRetry, checkpointLag, controllerMissing, forbiddenSections}
 	var out []report.Finding
 	if r.Backup.Backup == nil {
@@ -33,7 +33,7 @@ func Diagnose(r *report.Report, o Options) []report.Finding {
 		out = append(out, run(r, o)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) < rank(out[j].Severity) })
-	if (len(out) == 0 || out[0].Severity == report.Info) && !troubled(r.Backup.Backup.Phase) {
+	if (len(out) == 0 || out[0].Severity == report.Info) && !troubled(r.Backup.Backup.Phase) && !r.Backup.Retry.Retrying {
 		out = append([]report.Finding{healthy(r)}, out...)
 	}
 	return out
@@ -50,7 +50,8 @@ func rank(s report.Severity) int {
 }
 
 // troubled phases never get a "no problem" verdict, whatever else was
-// or was not found.
+// or was not found; nor does a backup whose records say it is waiting for
+// a retry, whatever its phase (operator v1 keeps Scheduled or Running).
 func troubled(phase string) bool {
 	switch phase {
 	case "Failed", "Invalid", "CleanFailed", "RetryFailed":

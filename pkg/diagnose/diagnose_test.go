@@ -200,3 +200,27 @@ func TestHealthyMentionsUnreadSections(t *testing.T) {
 	r.Workload.Error = "forbidden"
 	expect(t, Diagnose(r, Options{}), report.Info, "No problem found: phase Complete (in what could be read")
 }
+
+// Operator v1 keeps the phase at Scheduled while a retry waits: the
+// records, not the phase, say the backup is retrying.
+func TestWaitingV1RetryIsNotHealthy(t *testing.T) {
+	b := &backup.Backup{Phase: "Scheduled", Records: []backup.RetryRecord{
+		{RetryNum: 1, DetectFailedAt: ptr(now.Add(-time.Minute)), ExpectedRetryAt: ptr(now.Add(time.Hour)), RetryReason: "Job backup-x has failed"}}}
+	fs := Diagnose(rep(b), Options{})
+	if strings.Contains(summaries(fs), "No problem found") {
+		t.Errorf("a backup waiting for its retry was called healthy:\n%s", summaries(fs))
+	}
+	expect(t, fs, report.Info, "Retry 1 of 2 is pending")
+}
+
+func TestInvalidFields(t *testing.T) {
+	b := &backup.Backup{Phase: "Running", Invalid: []backup.FieldError{
+		{Field: "spec.backoffRetryPolicy.minRetryDuration", Value: `"banana"`, Expected: "a Go duration such as 300s or 5m; the default 5m0s is assumed"},
+		{Field: "status.backoffRetryStatus", Value: `"oops"`, Expected: "a list"},
+		{Field: "status.conditions[0].lastTransitionTime", Value: "7", Expected: "an RFC 3339 time"},
+	}}
+	fs := Diagnose(rep(b), Options{})
+	expect(t, fs, report.Critical, "status.backoffRetryStatus is not a list", "reset-retries tidb/x")
+	expect(t, fs, report.Warning, "retry policy", `"banana"`, "assume the default")
+	expect(t, fs, report.Info, "1 field of the backup could not be read (status.conditions[0].lastTransitionTime)")
+}

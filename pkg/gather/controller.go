@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
@@ -53,7 +54,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 	sec := report.ControllerSection{Selector: q.selector, Since: q.since, Pods: []string{}, Lines: []string{}}
 	pods, err := kube.CoreV1().Pods(q.namespace).List(ctx, metav1.ListOptions{LabelSelector: q.selector})
 	if err != nil {
-		sec.Error = sectionError(err, access{verb: "list", resource: "pods", namespace: q.namespace})
+		sec.Error = sectionError(backupapi.Access(err, "list", "", "pods", "", q.namespace))
 		if q.namespace == "" {
 			sec.Error += "; pass --controller-namespace to look in one namespace"
 		}
@@ -90,7 +91,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, name+": "+sectionError(err, access{verb: "get", resource: "pods", subresource: "log", namespace: p.Namespace}))
+				errs = append(errs, name+": "+sectionError(backupapi.Access(err, "get", "", "pods", "log", p.Namespace)))
 				return nil // the other pods' lines are still worth showing
 			}
 			results = append(results, result{pod: name, scan: scan, truncated: truncated})

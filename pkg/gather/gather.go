@@ -7,18 +7,11 @@ import (
 
 	"golang.org/x/sync/semaphore"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
-
-// Clients are the API clients the collectors use.
-type Clients struct {
-	Kube    kubernetes.Interface
-	Dynamic dynamic.Interface
-}
 
 // Options tune what investigate reads.
 type Options struct {
@@ -39,16 +32,17 @@ const sinceMargin = 5 * time.Minute
 
 // Investigate gathers the report. The error is non-nil only when the
 // backup itself could not be read; every other failure stays in its section.
-func Investigate(ctx context.Context, c Clients, ref backup.Ref, o Options) (*report.Report, error) {
-	apis, err := DiscoverAPIs(ctx, c.Kube.Discovery().RESTClient(), o.APIGroup)
+func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Options) (*report.Report, error) {
+	apis, err := backupapi.Discover(ctx, c.Kube.Discovery().RESTClient(), o.APIGroup)
 	if err != nil {
 		return nil, err
 	}
-	obj, api, err := FindBackup(ctx, c.Dynamic, apis, ref)
+	found, err := backupapi.Find(ctx, c.Dynamic, apis, ref)
 	if err != nil {
 		return nil, err
 	}
-	b, err := backup.FromUnstructured(obj)
+	api := found.API
+	b, err := backup.FromUnstructured(found.Object)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +99,7 @@ func eventsSection(ns string, evs []report.Event, errs ...error) report.EventsSe
 	sec := report.EventsSection{Items: evs}
 	for _, err := range errs {
 		if err != nil {
-			sec.Error = sectionError(err, access{verb: "list", resource: "events", namespace: ns})
+			sec.Error = sectionError(backupapi.Access(err, "list", "", "events", "", ns))
 			break
 		}
 	}

@@ -1,6 +1,7 @@
 package gather
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,8 +57,10 @@ func TestScanLinesKeepsTheLastMatches(t *testing.T) {
 	}
 }
 
+// A line longer than the reader's buffer keeps its start and its end,
+// where br writes the error, and says how much was cut.
 func TestScanLinesCutsOverlongLines(t *testing.T) {
-	long := strings.Repeat("x", 200<<10)
+	long := "START " + strings.Repeat("x", 3<<20) + " Error: AccessDenied at the end"
 	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), 10, false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,8 +69,13 @@ func TestScanLinesCutsOverlongLines(t *testing.T) {
 	if s.scanned != 3 || len(lines) != 3 || lines[0] != "a" || lines[2] != "b" {
 		t.Fatalf("got %d lines: %.40q", s.scanned, lines)
 	}
-	if n := len(lines[1]); n != 64<<10 {
-		t.Errorf("long line kept %d bytes, want the first 64 KiB", n)
+	kept := lines[1]
+	if !strings.HasPrefix(kept, "START ") || !strings.HasSuffix(kept, " Error: AccessDenied at the end") {
+		t.Errorf("long line lost its start or its end: %.60q ... %q", kept, kept[len(kept)-60:])
+	}
+	cut := len(long) - strings.Count(kept, "x") - len("START ") - len(" Error: AccessDenied at the end")
+	if !strings.Contains(kept, fmt.Sprintf("[%d bytes cut]", cut)) || len(kept) > MaxLineBytes+64 {
+		t.Errorf("long line kept %d bytes without the marker of %d bytes cut", len(kept), cut)
 	}
 	if s.bytes != int64(len(long)+5) {
 		t.Errorf("bytes = %d, want %d", s.bytes, len(long)+5)

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
@@ -25,7 +26,7 @@ func gatherPodLog(ctx context.Context, kube kubernetes.Interface, ns string, pod
 	opts := &corev1.PodLogOptions{Container: container, TailLines: &tail, LimitBytes: &limitBytes}
 	scan, err := scanLog(ctx, kube, ns, pod, opts, int(tail), nil)
 	if err != nil {
-		sec.Error = sectionError(err, access{verb: "get", resource: "pods", subresource: "log", namespace: ns})
+		sec.Error = sectionError(backupapi.Access(err, "get", "", "pods", "log", ns))
 		return sec
 	}
 	sec.Lines = scan.texts()

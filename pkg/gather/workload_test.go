@@ -12,11 +12,12 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
 func owned(name string, uid, owner types.UID) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Namespace: "tidb", UID: uid, Labels: map[string]string{BackupLabel: "nightly"},
+	return metav1.ObjectMeta{Name: name, Namespace: "tidb", UID: uid, Labels: map[string]string{backupapi.BackupLabel: "nightly"},
 		OwnerReferences: []metav1.OwnerReference{{UID: owner, Name: "owner"}}}
 }
 

@@ -10,11 +10,14 @@ const (
 	cyan   = "36"
 )
 
-func (p *printer) paint(code, s string) string {
+// paint colours text, which is escaped first: only the colour codes
+// themselves reach the terminal raw.
+func (p *printer) paint(code, s string) styled {
+	s = safeArg(s).(string)
 	if !p.color {
-		return s
+		return styled(s)
 	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
+	return styled("\x1b[" + code + "m" + s + "\x1b[0m")
 }
 
 func severityColor(s report.Severity) string {

@@ -14,48 +14,13 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
-// TextOptions tune the text output.
-type TextOptions struct {
-	Color bool // ANSI colours; the caller decides (TTY and no NO_COLOR)
-}
-
-// printer accumulates the first write error so the section code stays a
-// plain sequence of lines.
-type printer struct {
-	w     io.Writer
-	err   error
-	color bool
-	now   time.Time
-}
-
-func (p *printer) f(format string, a ...any) {
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+// Investigation renders investigate's report for a person: the backup,
+// the diagnosis, then one section per source.
+func Investigation(w io.Writer, r *report.Report, o Options) error {
+	p := newPrinter(w, o, r.GeneratedAt)
+	if r.Interrupted {
+		p.f("%s\n\n", p.paint(red, "INTERRUPTED: this report is partial; a section that was not read says so."))
 	}
-}
-
-func (p *printer) table(header []string, rows [][]string) {
-	if p.err == nil {
-		p.err = table(p.w, "  ", header, rows)
-	}
-}
-
-func (p *printer) heading(title string) {
-	p.f("\n%s\n", p.paint(bold, title))
-}
-
-func (p *printer) sectionError(err string) bool {
-	if err == "" {
-		return false
-	}
-	p.f("  %s %s\n", p.paint(red, "error:"), err)
-	return true
-}
-
-// Text renders the report for a person: the backup, the diagnosis, then one
-// section per source.
-func Text(w io.Writer, r *report.Report, o TextOptions) error {
-	p := &printer{w: w, color: o.Color, now: r.GeneratedAt}
 	b := r.Backup.Backup
 	if b == nil {
 		p.f("Backup %s\n", r.Target)
@@ -64,6 +29,7 @@ func Text(w io.Writer, r *report.Report, o TextOptions) error {
 	}
 	backupSummary(p, r)
 	diagnosis(p, r.Diagnosis)
+	invalidFields(p, b)
 	retryHistory(p, b)
 	conditions(p, b)
 	events(p, r.Events)
@@ -75,15 +41,12 @@ func Text(w io.Writer, r *report.Report, o TextOptions) error {
 
 func backupSummary(p *printer, r *report.Report) {
 	b, s := r.Backup.Backup, r.Backup.Retry
-	p.f("%s %s\n", p.paint(bold, "Backup"), Headline(r.Target, b.GroupVersion(), r.Backup.StatusSubresource))
-	p.f("  Mode:          %s\n", ModeText(b.Mode, b.LogSubcommand))
-	p.f("  Phase:         %s\n", PhaseText(b.Phase, *s))
+	p.f("%s %s\n", p.paint(bold, "Backup"), headline(r.Target, b.GroupVersion(), r.Backup.StatusSubresource))
+	p.f("  Mode:          %s\n", modeText(b.Mode, b.LogSubcommand))
+	p.f("  Phase:         %s\n", phaseText(b.Phase, *s))
 	p.f("  Age:           %s (created %s)\n", p.ago(b.Created), stamp(b.Created))
-	p.f("  Retry policy:  maxRetryTimes %d%s, minRetryDuration %s%s, retryTimeout %s%s\n",
-		b.Policy.MaxRetryTimes, dflt(b.Policy.MaxRetryTimesDefault),
-		b.Policy.MinRetryDuration, dflt(b.Policy.MinRetryDurationDefault),
-		b.Policy.RetryTimeout, dflt(b.Policy.RetryTimeoutDefault))
-	p.f("  Retries used:  %s\n", RetriesUsed(*s))
+	p.f("  Retry policy:  %s\n", policyText(b))
+	p.f("  Retries used:  %s\n", retriesUsed(*s))
 	if s.Pending != nil && s.Pending.ExpectedRetryAt != nil {
 		due := *s.Pending.ExpectedRetryAt
 		when := "in " + duration.HumanDuration(due.Sub(p.now))
@@ -106,9 +69,9 @@ func backupSummary(p *printer, r *report.Report) {
 	}
 }
 
-// Headline names a backup the way every command's output starts:
+// headline names a backup the way every command's output starts:
 // "tidb/nightly (pingcap.com/v1alpha1, no status subresource)".
-func Headline(ref backup.Ref, groupVersion string, statusSubresource bool) string {
+func headline(ref backup.Ref, groupVersion string, statusSubresource bool) string {
 	status := "no status subresource"
 	if statusSubresource {
 		status = "status subresource"
@@ -116,16 +79,36 @@ func Headline(ref backup.Ref, groupVersion string, statusSubresource bool) strin
 	return fmt.Sprintf("%s (%s, %s)", ref, groupVersion, status)
 }
 
-// ModeText is "snapshot", or "log, log-start" for a log backup.
-func ModeText(mode, logSubcommand string) string {
+// modeText is "snapshot", or "log, log-start" for a log backup.
+func modeText(mode, logSubcommand string) string {
 	if logSubcommand != "" {
 		return mode + ", " + logSubcommand
 	}
 	return mode
 }
 
-// PhaseText is the phase with the reason and message of a failure.
-func PhaseText(phase string, s backup.RetryState) string {
+// policyText is "maxRetryTimes 2 (default), minRetryDuration 5m0s, ...";
+// a field that could not be read says so, with the value assumed.
+func policyText(b *backup.Backup) string {
+	field := func(name, value string, isDefault bool) string {
+		switch {
+		case b.InvalidField("spec.backoffRetryPolicy."+name) != nil || b.InvalidField("spec.backoffRetryPolicy") != nil:
+			return fmt.Sprintf("%s INVALID (%s assumed)", name, value)
+		case isDefault:
+			return fmt.Sprintf("%s %s (default)", name, value)
+		}
+		return name + " " + value
+	}
+	pol := b.Policy
+	return strings.Join([]string{
+		field("maxRetryTimes", strconv.Itoa(pol.MaxRetryTimes), pol.MaxRetryTimesDefault),
+		field("minRetryDuration", pol.MinRetryDuration.String(), pol.MinRetryDurationDefault),
+		field("retryTimeout", pol.RetryTimeout.String(), pol.RetryTimeoutDefault),
+	}, ", ")
+}
+
+// phaseText is the phase with the reason and message of a failure.
+func phaseText(phase string, s backup.RetryState) string {
 	out := text.Dash(phase)
 	if s.FailedReason != "" {
 		out += fmt.Sprintf(" (%s: %s)", s.FailedReason, text.OneLine(s.FailedMessage))
@@ -133,8 +116,8 @@ func PhaseText(phase string, s backup.RetryState) string {
 	return out
 }
 
-// RetriesUsed is "3 of 2 allowed, exhausted by count".
-func RetriesUsed(s backup.RetryState) string {
+// retriesUsed is "3 of 2 allowed, exhausted by count".
+func retriesUsed(s backup.RetryState) string {
 	used := fmt.Sprintf("%d of %d allowed", s.Used, s.Allowed)
 	switch {
 	case s.ExhaustedBy != "":
@@ -149,11 +132,25 @@ func diagnosis(p *printer, fs []report.Finding) {
 	p.heading("Diagnosis")
 	for _, f := range fs {
 		label := strings.ToUpper(string(f.Severity))
-		p.f("  %s %s\n", p.paint(severityColor(f.Severity), fmt.Sprintf("%-8s", label)), text.Clean(f.Summary))
+		p.f("  %s %s\n", p.paint(severityColor(f.Severity), fmt.Sprintf("%-8s", label)), f.Summary)
 		if f.Next != "" {
-			p.f("  %-8s -> %s\n", "", text.Clean(f.Next))
+			p.f("  %-8s -> %s\n", "", f.Next)
 		}
 	}
+}
+
+// invalidFields lists what the decoder could not read: the rest of the
+// report is still shown, and these say why some values are missing.
+func invalidFields(p *printer, b *backup.Backup) {
+	if len(b.Invalid) == 0 {
+		return
+	}
+	p.heading(fmt.Sprintf("Fields that could not be read (%s; shown as missing or assumed)", text.Plural(len(b.Invalid), "field")))
+	rows := make([][]string, 0, len(b.Invalid))
+	for _, e := range b.Invalid {
+		rows = append(rows, []string{e.Field, e.Value, e.Expected})
+	}
+	p.table("  ", []string{"Field", "Holds", "Expected"}, rows)
 }
 
 func retryHistory(p *printer, b *backup.Backup) {
@@ -162,20 +159,17 @@ func retryHistory(p *printer, b *backup.Backup) {
 		p.f("  none\n")
 		return
 	}
-	if p.err == nil {
-		p.err = RetryTable(p.w, "  ", b.Records)
-	}
+	p.retryTable("  ", b.Records)
 }
 
-// RetryTable prints retry records; reset-retries shows the same table in
-// its preview.
-func RetryTable(w io.Writer, indent string, records []backup.RetryRecord) error {
+// retryTable prints retry records; the reset preview shows the same table.
+func (p *printer) retryTable(indent string, records []backup.RetryRecord) {
 	rows := make([][]string, 0, len(records))
 	for _, r := range records {
 		rows = append(rows, []string{strconv.Itoa(r.RetryNum), stampPtr(r.DetectFailedAt), stampPtr(r.ExpectedRetryAt),
-			text.Dash(stampPtrEmpty(r.RealRetryAt, "not yet")), text.Dash(text.OneLine(r.RetryReason)), text.Dash(text.OneLine(r.OriginalReason))})
+			text.Dash(stampPtrEmpty(r.RealRetryAt, "not yet")), text.Dash(r.RetryReason), text.Dash(r.OriginalReason)})
 	}
-	return table(w, indent, []string{"#", "Detected", "Expected", "Started", "Reason", "Original reason"}, rows)
+	p.table(indent, []string{"#", "Detected", "Expected", "Started", "Reason", "Original reason"}, rows)
 }
 
 func conditions(p *printer, b *backup.Backup) {
@@ -190,9 +184,9 @@ func conditions(p *printer, b *backup.Backup) {
 		if c.LastTransitionTime != nil {
 			age = p.ago(*c.LastTransitionTime)
 		}
-		rows = append(rows, []string{c.Type, c.Status, text.Dash(c.Reason), age, text.OneLine(c.Message)})
+		rows = append(rows, []string{c.Type, c.Status, text.Dash(c.Reason), age, c.Message})
 	}
-	p.table([]string{"Type", "Status", "Reason", "Age", "Message"}, rows)
+	p.table("  ", []string{"Type", "Status", "Reason", "Age", "Message"}, rows)
 }
 
 func events(p *printer, s report.EventsSection) {
@@ -210,9 +204,9 @@ func events(p *printer, s report.EventsSection) {
 		if e.Retry {
 			mark = "*"
 		}
-		rows = append(rows, []string{mark, p.ago(e.LastSeen), e.Type, e.Reason, e.Object, strconv.Itoa(int(e.Count)), text.OneLine(e.Message)})
+		rows = append(rows, []string{mark, p.ago(e.LastSeen), e.Type, e.Reason, e.Object, strconv.Itoa(int(e.Count)), e.Message})
 	}
-	p.table([]string{"", "Last seen", "Type", "Reason", "Object", "Count", "Message"}, rows)
+	p.table("  ", []string{"", "Last seen", "Type", "Reason", "Object", "Count", "Message"}, rows)
 }
 
 func workload(p *printer, s report.WorkloadSection) {
@@ -227,7 +221,7 @@ func workload(p *printer, s report.WorkloadSection) {
 		for _, j := range s.Jobs {
 			rows = append(rows, []string{j.Name, p.ago(j.Created), itoa(j.Active), itoa(j.Succeeded), itoa(j.Failed), text.Dash(strings.Join(j.Conditions, ", "))})
 		}
-		p.table([]string{"Job", "Age", "Active", "Succeeded", "Failed", "Conditions"}, rows)
+		p.table("  ", []string{"Job", "Age", "Active", "Succeeded", "Failed", "Conditions"}, rows)
 	}
 	if len(s.Pods) > 0 {
 		p.f("\n")
@@ -252,7 +246,7 @@ func workload(p *printer, s report.WorkloadSection) {
 				rows = append(rows, []string{pod.Name, pod.Phase, "-", "-", "-", "-", "-"})
 			}
 		}
-		p.table([]string{"Pod", "Phase", "Container", "State", "Reason", "Exit", "Memory limit"}, rows)
+		p.table("  ", []string{"Pod", "Phase", "Container", "State", "Reason", "Exit", "Memory limit"}, rows)
 	}
 	if s.Unowned > 0 {
 		p.f("  (%s with the label left out: their owner is not this backup)\n", text.Plural(s.Unowned, "object"))
@@ -292,7 +286,7 @@ func writeLines(p *printer, lines []string) {
 		p.f("  (no lines)\n")
 	}
 	for _, l := range lines {
-		p.f("  | %s\n", text.Clean(l))
+		p.line(l)
 	}
 }
 
@@ -308,13 +302,6 @@ func stampPtrEmpty(t *time.Time, empty string) string {
 		return empty
 	}
 	return stamp(*t)
-}
-
-func dflt(isDefault bool) string {
-	if isDefault {
-		return " (default)"
-	}
-	return ""
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -73,9 +76,9 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func TestTextGolden(t *testing.T) {
+func TestInvestigationGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Text(&buf, sample(), TextOptions{}); err != nil {
+	if err := Investigation(&buf, sample(), Options{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "logstream.txt", buf.Bytes())
@@ -84,14 +87,14 @@ func TestTextGolden(t *testing.T) {
 	}
 }
 
-func TestTextSectionErrors(t *testing.T) {
+func TestInvestigationSectionErrors(t *testing.T) {
 	r := sample()
 	r.Events = report.EventsSection{Items: []report.Event{}, Error: "forbidden: missing permission to list events"}
 	r.Workload = report.WorkloadSection{Error: "forbidden: missing permission to list jobs"}
 	r.PodLog = report.PodLogSection{Lines: []string{}, Error: "not read: the backup's pods could not be listed"}
 	r.Controller.Error, r.Controller.Lines = "controller not found", nil
 	var buf bytes.Buffer
-	if err := Text(&buf, r, TextOptions{}); err != nil {
+	if err := Investigation(&buf, r, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"error: forbidden: missing permission to list events", "error: forbidden: missing permission to list jobs",
@@ -104,7 +107,7 @@ func TestTextSectionErrors(t *testing.T) {
 
 func TestColour(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Text(&buf, sample(), TextOptions{Color: true}); err != nil {
+	if err := Investigation(&buf, sample(), Options{Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "\x1b[31mCRITICAL") {
@@ -123,7 +126,7 @@ func TestEmptyEventsSayTheyExpire(t *testing.T) {
 	r := sample()
 	r.Events = report.EventsSection{Items: []report.Event{}, Note: "no events: they expire"}
 	var buf bytes.Buffer
-	if err := Text(&buf, r, TextOptions{}); err != nil {
+	if err := Investigation(&buf, r, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "no events: they expire") {
@@ -138,10 +141,79 @@ func TestUntrustedTextIsInert(t *testing.T) {
 	r.Events.Items[0].Message = "\x1b[31mfake\x1b[0m"
 	r.Diagnosis[0].Summary = "x \x1b[8m hidden"
 	var buf bytes.Buffer
-	if err := Text(&buf, r, TextOptions{}); err != nil {
+	if err := Investigation(&buf, r, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsRune(buf.String(), 0x1b) || strings.ContainsRune(buf.String(), 0x07) {
 		t.Errorf("raw control characters in the output:\n%q", buf.String())
+	}
+}
+
+// hostileText holds one of every kind of character a terminal acts on:
+// CSI and OSC sequences, BEL, a C1 CSI, a bidi override, a line
+// separator, invalid UTF-8, and a newline.
+const hostileText = "\x1b[2J\x1b]0;pwned\x07\x9b1A\u202e\u2028\xff\nend"
+
+// fillStrings sets every string (and string slice element) reachable from
+// v to s: whatever field a future section adds is covered too.
+func fillStrings(v reflect.Value, s string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fillStrings(v.Elem(), s)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fillStrings(v.Field(i), s)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			fillStrings(v.Index(i), s)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(s)
+		}
+	}
+}
+
+// Every string of the report, whatever field it is in, reaches the
+// terminal inert: the view cannot forget one.
+func TestEveryFieldIsDrawnSafely(t *testing.T) {
+	r := sample()
+	r.Backup.Backup.Invalid = []backup.FieldError{{Field: "f", Value: "v", Expected: "e"}}
+	fillStrings(reflect.ValueOf(r), hostileText)
+	for _, color := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := Investigation(&buf, r, Options{Color: color}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if color {
+			out = regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(out, "") // our own colours
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if text.Clean(line) != line {
+				t.Fatalf("colour %v: a raw control character in %q", color, line)
+			}
+		}
+		if !strings.Contains(out, `\x1b[2J`) {
+			t.Errorf("the hostile text is not shown escaped:\n%s", out)
+		}
+	}
+}
+
+// A field longer than a screen is cut with a marker that says how much.
+func TestLongFieldsAreCut(t *testing.T) {
+	r := sample()
+	r.Backup.Backup.Conditions[0].Message = "START " + strings.Repeat("m", 1<<20) + " END"
+	var buf bytes.Buffer
+	if err := Investigation(&buf, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 64<<10 || !strings.Contains(buf.String(), "bytes cut]") || !strings.Contains(buf.String(), " END") {
+		t.Errorf("a 1 MiB message gave %d bytes of output", buf.Len())
 	}
 }

@@ -10,11 +10,14 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // table prints rows the way kubectl get does: upper-case headers, no
 // borders, columns three spaces apart, long cells never wrapped, each line
-// indented under its section heading.
+// indented under its section heading. Every cell is folded to one line,
+// cut and escaped: a cell can come from anywhere in the cluster.
 func table(w io.Writer, indent string, header []string, rows [][]string) error {
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
@@ -31,9 +34,9 @@ func table(w io.Writer, indent string, header []string, rows [][]string) error {
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithPadding(tw.Padding{Right: "   ", Overwrite: true}),
 	)
-	t.Header(toAny(header)...)
+	t.Header(cells(header)...)
 	for _, r := range rows {
-		if err := t.Append(toAny(r)...); err != nil {
+		if err := t.Append(cells(r)...); err != nil {
 			return err
 		}
 	}
@@ -48,10 +51,10 @@ func table(w io.Writer, indent string, header []string, rows [][]string) error {
 	return nil
 }
 
-func toAny(s []string) []any {
+func cells(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
-		out[i] = v
+		out[i] = text.OneLine(text.Cut(v, maxCell))
 	}
 	return out
 }

@@ -7,36 +7,35 @@ package report
 import (
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
 )
 
-// APIVersion and Kind of the structured output, documented in the README.
-const (
-	APIVersion = "logbackup.kubectl.pingcap.com/v1alpha1"
-	Kind       = "Investigation"
-)
+// Kind of investigate's structured output (docs/output.md).
+const Kind = "Investigation"
 
 // Report is everything `investigate` knows about one backup.
 type Report struct {
-	metav1.TypeMeta `json:",inline"`
-	GeneratedAt     time.Time         `json:"generatedAt"`
-	Target          backup.Ref        `json:"target"`
-	Backup          BackupSection     `json:"backup"`
-	Events          EventsSection     `json:"events"`
-	Workload        WorkloadSection   `json:"workload"`
-	PodLog          PodLogSection     `json:"podLog"`
-	Controller      ControllerSection `json:"controller"`
-	Diagnosis       []Finding         `json:"diagnosis"`
+	APIVersion  string    `json:"apiVersion"`
+	Kind        string    `json:"kind"`
+	GeneratedAt time.Time `json:"generatedAt"`
+	// Interrupted: a signal stopped the gathering; the sections not read
+	// carry an "interrupted" error.
+	Interrupted bool              `json:"interrupted,omitempty"`
+	Target      backup.Ref        `json:"target"`
+	Backup      BackupSection     `json:"backup"`
+	Events      EventsSection     `json:"events"`
+	Workload    WorkloadSection   `json:"workload"`
+	PodLog      PodLogSection     `json:"podLog"`
+	Controller  ControllerSection `json:"controller"`
+	Diagnosis   []Finding         `json:"diagnosis"`
 }
 
-// New starts a report with its type set, so cli-runtime printers accept it.
+// New starts a report with its kind set.
 func New(target backup.Ref, now time.Time) *Report {
 	return &Report{
-		TypeMeta:    metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
+		APIVersion:  output.APIVersion,
+		Kind:        Kind,
 		GeneratedAt: now,
 		Target:      target,
 	}
@@ -166,8 +165,5 @@ type Finding struct {
 	Next     string   `json:"next,omitempty"`
 }
 
-// DeepCopyObject satisfies runtime.Object for cli-runtime's printers.
-func (r *Report) DeepCopyObject() runtime.Object { return CopyJSON(r) }
-
-// GetObjectKind satisfies runtime.Object.
-func (r *Report) GetObjectKind() schema.ObjectKind { return &r.TypeMeta }
+// OutputKind makes the report printable with output.Print.
+func (r *Report) OutputKind() (string, string) { return r.APIVersion, r.Kind }

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
 // Audit event fields.
@@ -35,6 +35,9 @@ func WhoAmI(ctx context.Context, kube kubernetes.Interface) string {
 
 // EventMessage says who removed how many records.
 func EventMessage(p *Plan, who string) string {
+	if len(p.Records) == 0 || p.Malformed {
+		return fmt.Sprintf("%s removed %s with kubectl logbackup reset-retries", who, p.What())
+	}
 	first, last := p.Records[0].RetryNum, p.Records[len(p.Records)-1].RetryNum
 	nums := fmt.Sprintf("retryNum %d", first)
 	if last != first {
@@ -67,7 +70,7 @@ func RecordEvent(ctx context.Context, kube kubernetes.Interface, p *Plan, after 
 	}
 	out, err := kube.CoreV1().Events(p.Target.Namespace).Create(ctx, ev, metav1.CreateOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s", gather.AccessError(err, "create", "", "events", "", p.Target.Namespace))
+		return nil, backupapi.Access(err, "create", "", "events", "", p.Target.Namespace)
 	}
 	return out, nil
 }

@@ -14,12 +14,12 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
 var (
-	v1API = gather.API{Group: backup.GroupV1, Version: backup.Version}
-	v2API = gather.API{Group: backup.GroupV2, Version: backup.Version, StatusSubresource: true}
+	v1API = backupapi.API{Group: backup.GroupV1, Version: backup.Version}
+	v2API = backupapi.API{Group: backup.GroupV2, Version: backup.Version, StatusSubresource: true}
 	now   = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 )
 
@@ -35,7 +35,7 @@ func record(n int, reason string) map[string]any {
 }
 
 // backupObj is a Backup with n records (none: no backoffRetryStatus).
-func backupObj(api gather.API, phase string, n int) *unstructured.Unstructured {
+func backupObj(api backupapi.API, phase string, n int) *unstructured.Unstructured {
 	status := map[string]any{"phase": phase}
 	if n > 0 {
 		recs := []any{}
@@ -62,7 +62,7 @@ func fakeDynamic(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 func workload(t *testing.T, succeededSince bool) *fake.Clientset {
 	t.Helper()
 	yes := true
-	labels := map[string]string{gather.BackupLabel: "b"}
+	labels := map[string]string{backupapi.BackupLabel: "b"}
 	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "backup-b", Namespace: "ns", UID: "job-1", Labels: labels,
 		CreationTimestamp: metav1.NewTime(now.Add(-20 * time.Minute)),
 		OwnerReferences:   []metav1.OwnerReference{{Kind: "Backup", Name: "b", UID: "uid-b", Controller: &yes}}},

@@ -2,38 +2,28 @@ package reset
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/backup"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
-// Found is one backup of a namespace listing, with the API serving it.
-type Found struct {
-	API    gather.API
-	Object *unstructured.Unstructured
-}
-
 // WithRecords lists the backups of one namespace, in every served group,
-// that hold retry records; --all previews each of them. Sorted by name,
+// that hold retry records; --all previews each of them. The list is read
+// page by page and only backups with records are kept. Sorted by name,
 // then group, so the question lists them in a stable order.
-func WithRecords(ctx context.Context, dyn dynamic.Interface, apis []gather.API, ns string) ([]Found, error) {
-	var out []Found
-	for _, api := range apis {
-		list, err := dyn.Resource(api.GVR()).Namespace(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("%s", gather.AccessError(err, "list", api.Group, backup.Resource, "", ns))
+func WithRecords(ctx context.Context, dyn dynamic.Interface, apis []backupapi.API, ns string) ([]backupapi.Found, error) {
+	var out []backupapi.Found
+	err := backupapi.List(ctx, dyn, apis, backupapi.ListOptions{Namespace: ns}, func(api backupapi.API, u *unstructured.Unstructured) error {
+		if hasRecords(storedRecords(u)) {
+			out = append(out, backupapi.Found{API: api, Object: u.DeepCopy()})
 		}
-		for i := range list.Items {
-			if len(storedRecords(&list.Items[i])) > 0 {
-				out = append(out, Found{API: api, Object: &list.Items[i]})
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if a, b := out[i].Object.GetName(), out[j].Object.GetName(); a != b {

@@ -10,17 +10,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
 func TestWithRecordsListsBothGroupsInOrder(t *testing.T) {
-	named := func(api gather.API, name string, n int) runtime.Object {
+	named := func(api backupapi.API, name string, n int) runtime.Object {
 		o := backupObj(api, "RetryFailed", n)
 		o.SetName(name)
 		return o
 	}
 	dyn := fakeDynamic(named(v2API, "a", 1), named(v1API, "z", 2), named(v1API, "m", 1), named(v1API, "clean", 0))
-	found, err := WithRecords(context.Background(), dyn, []gather.API{v1API, v2API}, "ns")
+	found, err := WithRecords(context.Background(), dyn, []backupapi.API{v1API, v2API}, "ns")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestWithRecordsListsBothGroupsInOrder(t *testing.T) {
 	dyn.PrependReactor("list", "backups", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "pingcap.com", Resource: "backups"}, "", nil)
 	})
-	if _, err := WithRecords(context.Background(), dyn, []gather.API{v1API}, "ns"); err == nil ||
+	if _, err := WithRecords(context.Background(), dyn, []backupapi.API{v1API}, "ns"); err == nil ||
 		!strings.Contains(err.Error(), "missing permission to list backups (API group pingcap.com) in namespace ns") {
 		t.Errorf("forbidden list: %v", err)
 	}

@@ -60,3 +60,12 @@ func (p *Plan) Path() string {
 	}
 	return path
 }
+
+// IndentPatch is the patch as a client dry run shows it.
+func IndentPatch(ops []Op) string {
+	data, err := json.MarshalIndent(ops, "", "  ")
+	if err != nil {
+		return fmt.Sprintf("(cannot encode the patch: %v)", err) // values come from decoded JSON
+	}
+	return string(data)
+}

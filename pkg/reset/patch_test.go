@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
 func TestPatchTestsExactlyThePreviewedRecords(t *testing.T) {
-	p, err := NewPlan(context.Background(), gather.Clients{}, v2API, backupObj(v2API, "RetryFailed", 2), now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v2API, Object: backupObj(v2API, "RetryFailed", 2)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestPatchTestsExactlyThePreviewedRecords(t *testing.T) {
 func TestPatchEscapesLikeTheServer(t *testing.T) {
 	obj := backupObj(v1API, "RetryFailed", 0)
 	obj.Object["status"].(map[string]any)["backoffRetryStatus"] = []any{record(1, `exit code > 0 & <br> "quoted" é`)}
-	p, err := NewPlan(context.Background(), gather.Clients{}, v1API, obj, now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v1API, Object: obj}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

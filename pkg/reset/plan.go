@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
@@ -33,13 +32,21 @@ type Plan struct {
 	Retry             backup.RetryState    `json:"retry"`
 	Records           []backup.RetryRecord `json:"records"`
 	LastFailure       *Failure             `json:"lastFailure,omitempty"`
-	Warnings          []string             `json:"warnings"`
+	// Invalid lists the backup's fields that could not be decoded; the
+	// patch still works, it tests the records as stored.
+	Invalid  []backup.FieldError `json:"invalid,omitempty"`
+	Warnings []string            `json:"warnings"`
 	// Notes are checks that could not be made (e.g. pods not readable).
 	Notes []string `json:"notes,omitempty"`
 
+	// Malformed: status.backoffRetryStatus is not a list. The operator
+	// cannot read such a backup either (tidb-operator#5584); removing the
+	// field is the remedy, so the reset offers it.
+	Malformed bool `json:"malformed,omitempty"`
+
 	// stored is status.backoffRetryStatus exactly as the server sent it:
-	// the patch tests these values, not a re-encoding of Records.
-	stored []any
+	// the patch tests this value, not a re-encoding of Records.
+	stored any
 }
 
 // Failure is the cause of the newest failure, from the newest record and,
@@ -59,16 +66,6 @@ type Failure struct {
 	Unresolved bool `json:"unresolved"`
 }
 
-// DeepCopy copies the plan, including the records as stored, which the
-// patch tests and a JSON round trip would drop.
-func (p *Plan) DeepCopy() *Plan {
-	out := report.CopyJSON(p)
-	if p.stored != nil {
-		out.stored = runtime.DeepCopyJSONValue(p.stored).([]any)
-	}
-	return out
-}
-
 // Resource is what the patch is sent to: "backups" or "backups/status".
 func (p *Plan) Resource() string {
 	if p.StatusSubresource {
@@ -86,17 +83,23 @@ func (p *Plan) subresource() []string {
 }
 
 // Empty: there is nothing to reset, so no patch is sent.
-func (p *Plan) Empty() bool { return len(p.Records) == 0 }
+func (p *Plan) Empty() bool { return !hasRecords(p.stored) }
 
-// NewPlan previews the reset of obj, served by api. It reads the backup's
+// hasRecords: a backoffRetryStatus value that a reset would remove: a
+// list with records, or anything that is not a list.
+func hasRecords(stored any) bool {
+	list, isList := stored.([]any)
+	return stored != nil && (!isList || len(list) > 0)
+}
+
+// NewPlan previews the reset of a found backup. It reads the backup's
 // pods to judge the last failure; when it may not, the plan says so in
 // Notes and carries on.
-func NewPlan(ctx context.Context, c gather.Clients, api gather.API, obj *unstructured.Unstructured, now time.Time) (*Plan, error) {
-	b, err := backup.FromUnstructured(obj)
+func NewPlan(ctx context.Context, c backupapi.Clients, f backupapi.Found, now time.Time) (*Plan, error) {
+	b, err := backup.FromUnstructured(f.Object)
 	if err != nil {
 		return nil, err
 	}
-	stored := storedRecords(obj)
 	p := &Plan{
 		Target:            backup.Ref{Namespace: b.Namespace, Name: b.Name},
 		Group:             b.Group,
@@ -105,25 +108,31 @@ func NewPlan(ctx context.Context, c gather.Clients, api gather.API, obj *unstruc
 		Mode:              b.Mode,
 		LogSubcommand:     b.LogSubcommand,
 		Phase:             b.Phase,
-		StatusSubresource: api.StatusSubresource,
+		StatusSubresource: f.API.StatusSubresource,
 		Retry:             b.Retry(now),
 		Records:           b.Records,
+		Invalid:           b.Invalid,
 		Warnings:          []string{},
-		stored:            stored,
+		stored:            storedRecords(f.Object),
 	}
+	_, isList := p.stored.([]any)
+	p.Malformed = p.stored != nil && !isList
 	if p.Records == nil {
 		p.Records = []backup.RetryRecord{}
 	}
 	if p.Empty() {
 		return p, nil
 	}
+	if len(b.Records) == 0 {
+		return p, nil // malformed: nothing to judge
+	}
 	p.LastFailure = lastFailure(b)
 	if c.Kube != nil {
-		w := gather.Workload(ctx, c.Kube, b)
-		if w.Error != "" {
-			p.Notes = append(p.Notes, "could not check whether the last failure is resolved: "+w.Error)
+		owned, err := backupapi.ListOwned(ctx, c.Kube, b)
+		if err != nil {
+			p.Notes = append(p.Notes, "could not check whether the last failure is resolved: "+err.Error())
 		} else {
-			judgePods(p.LastFailure, w)
+			judgePods(p.LastFailure, report.NewWorkload(owned.Jobs, owned.Pods, owned.PodJob, owned.Unowned))
 		}
 	}
 	p.Warnings = warnings(p)
@@ -135,11 +144,20 @@ func lastFailure(b *backup.Backup) *Failure {
 	return &Failure{RetryNum: last.RetryNum, DetectedAt: last.DetectFailedAt, Reason: last.RetryReason, OriginalReason: last.OriginalReason}
 }
 
-// storedRecords is status.backoffRetryStatus as the server sent it.
-// FromUnstructured has already refused a value that is not a list.
-func storedRecords(u *unstructured.Unstructured) []any {
-	s, _, _ := unstructured.NestedSlice(u.Object, "status", "backoffRetryStatus")
-	return s
+// storedRecords is status.backoffRetryStatus as the server sent it, of
+// whatever type (nil when absent).
+func storedRecords(u *unstructured.Unstructured) any {
+	status, _ := u.Object["status"].(map[string]any)
+	return status["backoffRetryStatus"]
+}
+
+// What says what the reset removes: "2 retry records", or the malformed
+// field.
+func (p *Plan) What() string {
+	if p.Malformed {
+		return "the malformed status.backoffRetryStatus"
+	}
+	return CountRecords(len(p.Records))
 }
 
 // CountRecords says "1 retry record" or "N retry records".

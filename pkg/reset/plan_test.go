@@ -11,15 +11,15 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 )
 
 func TestPlanPreviewsRecordsAndCause(t *testing.T) {
-	p, err := NewPlan(context.Background(), gather.Clients{Kube: workload(t, false)}, v1API, backupObj(v1API, "RetryFailed", 2), now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{Kube: workload(t, false)}, backupapi.Found{API: v1API, Object: backupObj(v1API, "RetryFailed", 2)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Empty() || len(p.Records) != 2 || len(p.stored) != 2 || p.Records[1].RetryNum != 2 {
+	if p.Empty() || len(p.Records) != 2 || len(p.stored.([]any)) != 2 || p.Records[1].RetryNum != 2 {
 		t.Fatalf("records: %+v", p.Records)
 	}
 	f := p.LastFailure
@@ -37,7 +37,7 @@ func TestPlanPreviewsRecordsAndCause(t *testing.T) {
 }
 
 func TestPlanResolvedWhenARunSucceededSince(t *testing.T) {
-	p, err := NewPlan(context.Background(), gather.Clients{Kube: workload(t, true)}, v2API, backupObj(v2API, "Running", 1), now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{Kube: workload(t, true)}, backupapi.Found{API: v2API, Object: backupObj(v2API, "Running", 1)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +52,8 @@ func TestPlanResolvedWhenARunSucceededSince(t *testing.T) {
 func TestPlanWarnsFailedPhase(t *testing.T) {
 	obj := backupObj(v1API, "Failed", 3)
 	obj.Object["status"].(map[string]any)["conditions"] = []any{map[string]any{
-		"type": "Failed", "status": "True", "reason": "AlreadyFailed", "message": "exceed retry times, max is 2, current is 3"}}
-	p, err := NewPlan(context.Background(), gather.Clients{Kube: fake.NewClientset()}, v1API, obj, now)
+		"type": "Failed", "status": "True", "reason": "AlreadyFailed", "message": "exceed retry times, max is 2, failed reason Job backup-nightly has failed, original reason BackoffLimitExceeded"}}
+	p, err := NewPlan(context.Background(), backupapi.Clients{Kube: fake.NewClientset()}, backupapi.Found{API: v1API, Object: obj}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestPlanNotesUnreadablePods(t *testing.T) {
 	kube.PrependReactor("list", "jobs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "batch", Resource: "jobs"}, "", nil)
 	})
-	p, err := NewPlan(context.Background(), gather.Clients{Kube: kube}, v1API, backupObj(v1API, "RetryFailed", 1), now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{Kube: kube}, backupapi.Found{API: v1API, Object: backupObj(v1API, "RetryFailed", 1)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestPlanNotesUnreadablePods(t *testing.T) {
 
 func TestPlanEmpty(t *testing.T) {
 	obj := backupObj(v1API, "Complete", 0)
-	p, err := NewPlan(context.Background(), gather.Clients{}, v1API, obj, now)
+	p, err := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v1API, Object: obj}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,16 +94,41 @@ func TestPlanEmpty(t *testing.T) {
 	}
 	// An empty list is nothing to reset too.
 	obj.Object["status"].(map[string]any)["backoffRetryStatus"] = []any{}
-	if p, _ := NewPlan(context.Background(), gather.Clients{}, v1API, obj, now); !p.Empty() {
+	if p, _ := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v1API, Object: obj}, now); !p.Empty() {
 		t.Error("an empty list is not empty")
 	}
 }
 
-func TestPlanRefusesMalformedStatus(t *testing.T) {
+// A backoffRetryStatus that is not a list stops the operator too
+// (tidb-operator#5584): the reset offers to remove it, and its patch tests
+// exactly that value.
+func TestPlanOffersToRemoveAMalformedStatus(t *testing.T) {
 	obj := backupObj(v1API, "RetryFailed", 0)
 	obj.Object["status"].(map[string]any)["backoffRetryStatus"] = "oops"
-	if _, err := NewPlan(context.Background(), gather.Clients{}, v1API, obj, now); err == nil {
-		t.Error("a string backoffRetryStatus was accepted")
+	p, err := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v1API, Object: obj}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Empty() || !p.Malformed || len(p.Invalid) != 1 || p.Invalid[0].Field != "status.backoffRetryStatus" {
+		t.Fatalf("plan: empty %v malformed %v invalid %+v", p.Empty(), p.Malformed, p.Invalid)
+	}
+	if p.What() != "the malformed status.backoffRetryStatus" || !strings.Contains(EventMessage(p, "u"), "removed the malformed status.backoffRetryStatus") {
+		t.Errorf("what %q, event %q", p.What(), EventMessage(p, "u"))
+	}
+	data, _ := p.PatchJSON()
+	if !strings.Contains(string(data), `{"op":"test","path":"/status/backoffRetryStatus","value":"oops"}`) {
+		t.Errorf("patch: %s", data)
+	}
+}
+
+// Another field that cannot be read does not stop the reset.
+func TestPlanWithAnInvalidFieldElsewhere(t *testing.T) {
+	obj := backupObj(v1API, "RetryFailed", 2)
+	obj.Object["spec"].(map[string]any)["backoffRetryPolicy"] = map[string]any{"minRetryDuration": "banana", "maxRetryTimes": int64(-1)}
+	obj.Object["status"].(map[string]any)["conditions"] = []any{map[string]any{"type": 7, "lastTransitionTime": "2026-11-25t09:00:00z"}}
+	p, err := NewPlan(context.Background(), backupapi.Clients{}, backupapi.Found{API: v1API, Object: obj}, now)
+	if err != nil || p.Empty() || len(p.Records) != 2 || len(p.Invalid) != 3 {
+		t.Fatalf("plan %+v, %v", p, err)
 	}
 }
 

@@ -68,7 +68,7 @@ func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
 	// Both must find the same controller lines, or the comparison is moot.
 	out, _ := run(b, envv, investigate)
 	rb, _ := run(b, envv, runbook)
-	if !strings.Contains(out, "exceed retry times, max is 2, current is 3") || !strings.Contains(rb, "exceed retry times, max is 2, current is 3") {
+	if !strings.Contains(out, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") || !strings.Contains(rb, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") {
 		b.Fatalf("the two do not show the same facts\n--- investigate ---\n%s\n--- runbook ---\n%s", out, rb)
 	}
 

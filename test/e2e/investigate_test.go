@@ -9,6 +9,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 )
@@ -57,7 +58,8 @@ func TestInvestigateExhaustedV1(t *testing.T) {
 		"CRITICAL Retries exhausted",
 		"OOMKilled (memory limit 512Mi)", "to 1Gi",
 		"backup-nightly-7xq2m", "backup-nightly ",
-		"exceed retry times, max is 2, current is 3",
+		// v1's AlreadyFailed message, in the phase and in the controller log.
+		"Failed (AlreadyFailed: exceed retry times, max is 2, failed reason Job backup-nightly has failed, original reason BackoffLimitExceeded)",
 		"3 of ", // controller: three lines about tidb/nightly
 		"(4 objects with the label left out",
 	)
@@ -70,7 +72,7 @@ func TestInvestigateExhaustedV1(t *testing.T) {
 func TestInvestigateJSONMatchesText(t *testing.T) {
 	s.cluster.Kubelet.ResetRequests()
 	rep := investigateJSON(t, "tidb/nightly")
-	if rep.Kind != report.Kind || rep.APIVersion != report.APIVersion {
+	if rep.Kind != report.Kind || rep.APIVersion != output.APIVersion {
 		t.Errorf("kind/apiVersion = %s %s", rep.Kind, rep.APIVersion)
 	}
 	b := rep.Backup.Backup
@@ -140,8 +142,10 @@ func TestInvestigateLogBackupPending(t *testing.T) {
 		"Storage error in the log of pod backup-logstream-log-start-k8s2d: AccessDenied",
 		"checkpoint is",
 		"Retry 2 of 5 is pending",
-		"RetryStarted", "BackupFailed",
+		"RetryStarted", "Started retry attempt 2/5 for log backup due to Job backup-logstream-log-start has failed. Next retry in 1h0m0s",
 	)
+	// BackupFailed marks a terminal failure: a backup still retrying has none.
+	mustNotContain(t, r.stdout, "BackupFailed")
 	// Retry-story events are marked.
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.Contains(line, "RetryStarted") && !strings.HasPrefix(strings.TrimSpace(line), "*") {
@@ -203,7 +207,7 @@ func TestControllerLogKeepsTheNewestWhenTruncated(t *testing.T) {
 	if !c.Truncated {
 		t.Errorf("a 60 kB limit on a 100 kB window was not reported")
 	}
-	if len(c.Lines) != 1 || !strings.Contains(c.Lines[0], "exceed retry times, max is 2, current is 3") {
+	if len(c.Lines) != 1 || !strings.Contains(c.Lines[0], "exceed retry times, max is 2, failed reason Job backup-nightly has failed, original reason BackoffLimitExceeded") {
 		t.Errorf("want only the newest line about the backup (-20m), not the oldest (-50m, -45m): %q", c.Lines)
 	}
 }
@@ -221,7 +225,7 @@ func TestControllerLinesOfTwoPodsMergeInTimeOrder(t *testing.T) {
 		{At: e.Now.Add(-42 * time.Minute), Namespace: fixtures.NSv1, Name: fixtures.Nightly, Text: "SECOND: between the first pod's lines"},
 		{At: e.Now.Add(-time.Minute), Namespace: fixtures.NSv1, Name: fixtures.Nightly, Text: "SECOND: newest of all"},
 	}
-	if err := e.CreateControllerPodIn(ctx, ns, pod, fixtures.ControllerLabelsV1(), fixtures.KlogLog(e.Now.Add(-time.Hour), e.Now, 100, mentions)); err != nil {
+	if err := e.CreateControllerPodIn(ctx, ns, pod, fixtures.ControllerImageV1, fixtures.ControllerLabelsV1(), fixtures.KlogLog(e.Now.Add(-time.Hour), e.Now, 100, mentions)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

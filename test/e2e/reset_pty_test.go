@@ -253,9 +253,9 @@ func TestResetPromptInterrupted(t *testing.T) {
 	term.expect(prompt, 1)
 	term.answer("\x03") // the terminal turns ^C into SIGINT
 	code, out := term.wait()
-	if code == 0 {
-		t.Fatalf("exit 0 after ^C\n%s", out)
+	if code != 130 {
+		t.Fatalf("exit %d after ^C, want 130\n%s", code, out)
 	}
-	mustContain(t, out, "error: interrupted before an answer; nothing was changed")
+	mustContain(t, out, "error: interrupted by Ctrl-C (SIGINT): no answer was given; nothing was changed")
 	mustHaveRecords(t, backup.GroupV1, name, 2)
 }

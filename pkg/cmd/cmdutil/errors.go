@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // ClusterError rewrites transport and auth failures into one line that
@@ -21,11 +23,15 @@ func ClusterError(err error, s *Session) error {
 	var urlErr *url.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		return fmt.Errorf("no answer from the Kubernetes API server at %s within %s; check --kubeconfig/--context or raise --request-timeout", s.Config.Host, s.Timeout)
+		within := fmt.Sprintf("%s (the command's deadline)", s.Deadline)
+		if s.RequestTimeout > 0 && s.RequestTimeout < s.Deadline {
+			within = fmt.Sprintf("%s (--request-timeout)", s.RequestTimeout)
+		}
+		return fmt.Errorf("no answer from the Kubernetes API server at %s within %s; check --kubeconfig/--context or raise --request-timeout", s.Host, within)
 	case errors.As(err, &urlErr):
-		return fmt.Errorf("cannot reach the Kubernetes API server at %s: %s; check --kubeconfig and --context", s.Config.Host, rootCause(urlErr.Err))
+		return fmt.Errorf("cannot reach the Kubernetes API server at %s: %s; check --kubeconfig and --context", s.Host, rootCause(urlErr.Err))
 	case apierrors.IsUnauthorized(err):
-		return fmt.Errorf("the API server at %s rejected the credentials (401 Unauthorized); check the kubeconfig's user or log in again", s.Config.Host)
+		return fmt.Errorf("the API server at %s rejected the credentials (401 Unauthorized); check the kubeconfig's user or log in again", s.Host)
 	}
 	return err
 }
@@ -40,7 +46,9 @@ func rootCause(err error) string {
 	return msg
 }
 
-// OneLine formats any error for stderr: "error: " and a single line.
+// OneLine formats any error for stderr: "error: " and a single line, with
+// credentials taken out and control characters made visible (an error
+// can quote a webhook's or a proxy's answer).
 func OneLine(err error) string {
-	return "error: " + strings.Join(strings.Fields(err.Error()), " ")
+	return "error: " + text.OneLine(text.Redact(err.Error()))
 }

@@ -48,8 +48,11 @@ func (e *flagError) Unwrap() error { return e.err }
 // kinds, or the flag's own explanation (its Set error) for ours.
 func expected(e *pflag.InvalidValueError) string {
 	var num *strconv.NumError
+	var own *rangeError
 	isNum := errors.As(e, &num)
 	switch {
+	case errors.As(e, &own):
+		return own.msg
 	case isNum && errors.Is(num.Err, strconv.ErrRange):
 		return "out of range"
 	case isNum && num.Func == "ParseBool":

@@ -24,6 +24,11 @@ func TestFlagErrorFunc(t *testing.T) {
 		{[]string{"sub", "--since", "yesterday"}, `invalid --since "yesterday": must be a duration such as 30s, 5m or 2h; see 'kubectl x sub --help'`},
 		{[]string{"sub", "--color", "pink"}, `invalid --color "pink": must be one of red, green; see 'kubectl x sub --help'`},
 		{[]string{"sub", "--nope"}, "unknown flag: --nope; see 'kubectl x sub --help'"},
+		{[]string{"sub", "--tail", "0"}, `invalid --tail "0": must be a whole number from 1 to 100; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--tail", "99999999999999999999"}, `invalid --tail "99999999999999999999": must be a whole number from 1 to 100; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--lag", "-1s"}, `invalid --lag "-1s": must be a duration from 0s to 1h0m0s, such as 30s, 5m or 2h; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--lag", "soon"}, `invalid --lag "soon": must be a duration from 0s to 1h0m0s, such as 30s, 5m or 2h; see 'kubectl x sub --help'`},
+		{[]string{"sub", "--mode", "loud"}, `invalid --mode "loud": must be one of quiet, verbose; see 'kubectl x sub --help'`},
 	}
 	for _, c := range cases {
 		root := &cobra.Command{Use: "x", Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl x"}, SilenceErrors: true, SilenceUsage: true}
@@ -35,6 +40,11 @@ func TestFlagErrorFunc(t *testing.T) {
 		sub.Flags().Bool("wait", false, "")
 		sub.Flags().Float64("ratio", 0, "")
 		sub.Flags().Duration("since", time.Minute, "")
+		var tail int64 = 20
+		var lag time.Duration
+		AddInt64Range(sub, &tail, "tail", 1, 100, "")
+		AddDurationRange(sub, &lag, "lag", 0, time.Hour, "")
+		AddEnum(sub, "mode", "", "quiet", "", "quiet", "verbose")
 		root.AddCommand(sub)
 		root.SetArgs(c.args)
 		err := root.Execute()

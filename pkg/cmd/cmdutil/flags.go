@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,7 +10,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
 )
 
 // ParseRef reads a backup argument with the session's namespace as the
@@ -28,19 +28,20 @@ func ParseRef(arg string, flags *genericclioptions.ConfigFlags, s *Session) (bac
 	return ref, nil
 }
 
-// AddAPIGroupFlag defines --api-group, the same for every verb that finds
-// a backup; ValidateAPIGroup checks it.
-func AddAPIGroupFlag(cmd *cobra.Command, group *string) {
-	cmd.Flags().StringVar(group, "api-group", "", "Backup API group: pingcap.com (operator v1) or br.pingcap.com (operator v2). Default: every group the cluster serves.")
-	_ = cmd.RegisterFlagCompletionFunc("api-group", cobra.FixedCompletions(gather.KnownGroups(), cobra.ShellCompDirectiveNoFileComp))
+// AddAPIGroupFlag defines --api-group, the same for every verb that reads
+// backups ("" means every served group).
+func AddAPIGroupFlag(cmd *cobra.Command) *Enum {
+	return AddEnum(cmd, "api-group", "", "", "Backup API group: pingcap.com (operator v1) or br.pingcap.com (operator v2). Default: every group the cluster serves.",
+		backupapi.KnownGroups()...)
 }
 
-// ValidateAPIGroup checks --api-group ("" means every served group).
-func ValidateAPIGroup(group string) error {
-	if group == "" || slices.Contains(gather.KnownGroups(), group) {
-		return nil
+// AddOutputFlag defines -o, the same for every verb: the formats given
+// (json and yaml unless others are named), or text when it is absent.
+func AddOutputFlag(cmd *cobra.Command, usage string, formats ...string) *Enum {
+	if len(formats) == 0 {
+		formats = []string{output.JSON, output.YAML}
 	}
-	return fmt.Errorf("invalid --api-group %q: use %s", group, strings.Join(gather.KnownGroups(), " or "))
+	return AddEnum(cmd, "output", "o", "", fmt.Sprintf("Output format: %s (default: text). %s", strings.Join(formats, " or "), usage), formats...)
 }
 
 // ValidateNamespaceFlag checks a namespace flag's value ("" is allowed).
@@ -56,8 +57,15 @@ func ValidateNamespaceFlag(flag, ns string) error {
 
 // ValidateSelectorFlag checks a label selector flag's value.
 func ValidateSelectorFlag(flag, sel string) error {
+	if len(sel) > maxSelectorBytes {
+		return fmt.Errorf("invalid %s: %d bytes is longer than %d", flag, len(sel), maxSelectorBytes)
+	}
 	if _, err := labels.Parse(sel); err != nil {
 		return fmt.Errorf("invalid %s %q: %v", flag, sel, err)
 	}
 	return nil
 }
+
+// maxSelectorBytes: no real selector is longer, and a longer one would be
+// sent in every request's URL.
+const maxSelectorBytes = 4096

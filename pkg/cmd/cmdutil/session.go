@@ -1,9 +1,12 @@
-// Package cmdutil holds what every verb needs from the kubeconfig flags:
-// clients with one deadline, the namespace, and one-line errors.
+// Package cmdutil holds what every verb needs from kubectl's flags:
+// clients and deadlines with kubectl's meaning, the namespace, flag value
+// types with ranges, exit codes and one-line errors.
 package cmdutil
 
 import (
+	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -12,20 +15,32 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/buildinfo"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
 )
 
-// DefaultTimeout bounds a whole command when --request-timeout is not set,
-// so an unreachable cluster fails in seconds instead of hanging.
-const DefaultTimeout = 30 * time.Second
+// DefaultDeadline bounds a one-shot command as a whole, so an unreachable
+// or silent cluster fails in seconds instead of hanging.
+const DefaultDeadline = 30 * time.Second
+
+// MaxRequestTimeout is the largest --request-timeout taken.
+const MaxRequestTimeout = 24 * time.Hour
 
 // Session is what Complete builds from the flags.
 type Session struct {
-	Clients   gather.Clients
+	// Clients make requests bounded by RequestTimeout each, as kubectl's
+	// do. Streams (watch, follow) use StreamClients instead.
+	Clients   backupapi.Clients
 	Config    *rest.Config
-	Namespace string        // -n, else the context's, else "default"
-	Timeout   time.Duration // the whole command's deadline
+	Namespace string // -n, else the context's, else "default"
+	// RequestTimeout is --request-timeout: the bound on each request
+	// (0: none, kubectl's default).
+	RequestTimeout time.Duration
+	// Deadline bounds a one-shot command as a whole: DefaultDeadline, or
+	// the request timeout when that is longer.
+	Deadline time.Duration
+	// Host is the API server, with any password in it redacted.
+	Host string
 }
 
 // NewSession reads --kubeconfig, --context, -n, --as, --request-timeout and
@@ -47,34 +62,74 @@ func NewSession(flags *genericclioptions.ConfigFlags) (*Session, error) {
 	// A handful of requests fan out at once; client-go's default of 5 QPS
 	// would queue them for no reason.
 	cfg.QPS, cfg.Burst = 50, 100
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-		cfg.Timeout = timeout
+	s := &Session{Config: cfg, Namespace: ns, RequestTimeout: cfg.Timeout, Deadline: max(DefaultDeadline, cfg.Timeout), Host: redactHost(cfg.Host)}
+	if s.Clients, err = clientsFor(cfg); err != nil {
+		return nil, err
 	}
+	return s, nil
+}
+
+// OneShot bounds a command that reads and ends (not a stream) by the
+// session's deadline.
+func (s *Session) OneShot(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.Deadline)
+}
+
+// StreamClients are clients for watches and follows: no client-wide
+// timeout, which would cut a stream, but a response must still start
+// within the request timeout (DefaultDeadline when none is set).
+func (s *Session) StreamClients() (backupapi.Clients, error) {
+	cfg := rest.CopyConfig(s.Config)
+	cfg.Timeout = 0
+	wait := s.RequestTimeout
+	if wait <= 0 {
+		wait = DefaultDeadline
+	}
+	cfg.Wrap(responseStartTimeout(wait))
+	return clientsFor(cfg)
+}
+
+func clientsFor(cfg *rest.Config) (backupapi.Clients, error) {
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return nil, err
+		return backupapi.Clients{}, err
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, err
+		return backupapi.Clients{}, err
 	}
-	return &Session{Clients: gather.Clients{Kube: kube, Dynamic: dyn}, Config: cfg, Namespace: ns, Timeout: timeout}, nil
+	return backupapi.Clients{Kube: kube, Dynamic: dyn}, nil
+}
+
+// redactHost keeps a password in --server out of every message, as
+// kubectl does.
+func redactHost(host string) string {
+	if u, err := url.Parse(host); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return host
 }
 
 // validateTimeout checks --request-timeout before client-go does, whose
 // error would read like a broken kubeconfig. Like kubectl it takes a
-// duration (30s, 2m) or whole seconds.
+// duration (30s, 2m) or whole seconds; 0 means no bound.
 func validateTimeout(flag *string) error {
 	if flag == nil || *flag == "" {
 		return nil
 	}
-	if _, err := time.ParseDuration(*flag); err == nil {
-		return nil
+	d, err := time.ParseDuration(*flag)
+	if err != nil {
+		n, nerr := strconv.Atoi(*flag)
+		if nerr != nil {
+			return fmt.Errorf("invalid --request-timeout %q: must be a duration such as 30s, 5m or 2h, or 0 for none", *flag)
+		}
+		d = time.Duration(n) * time.Second
+		if n > int(MaxRequestTimeout/time.Second) {
+			d = MaxRequestTimeout + 1
+		}
 	}
-	if n, err := strconv.Atoi(*flag); err == nil && n >= 0 {
-		return nil
+	if d < 0 || d > MaxRequestTimeout {
+		return fmt.Errorf("invalid --request-timeout %q: must be between 0 (none) and %s", *flag, MaxRequestTimeout)
 	}
-	return fmt.Errorf("invalid --request-timeout %q: must be a duration such as 30s, 5m or 2h, or 0 for the default", *flag)
+	return nil
 }

@@ -14,20 +14,30 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
 	"github.com/logbackup/kubectl-logbackup/pkg/render"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// Ranges of the numeric flags: wide enough for any real use, small enough
+// that memory stays bounded (each kept line is at most gather.MaxLineBytes).
+const (
+	maxTail       = 10000
+	maxLimitBytes = 1 << 30
+	maxSince      = 366 * 24 * time.Hour
 )
 
 // Options is the investigate command's state, kubectl style: flags are
 // bound to fields, Complete fills the rest, Validate checks, Run acts.
 type Options struct {
 	configFlags *genericclioptions.ConfigFlags
-	PrintFlags  *genericclioptions.PrintFlags
 	genericiooptions.IOStreams
 
-	APIGroup            string
+	output   *cmdutil.Enum
+	apiGroup *cmdutil.Enum
+
 	Tail                int64
-	ControllerTail      int
+	ControllerTail      int64
 	ControllerNamespace string
 	ControllerSelector  string
 	Since               time.Duration
@@ -46,7 +56,6 @@ type Options struct {
 func NewOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *Options {
 	return &Options{
 		configFlags:    flags,
-		PrintFlags:     genericclioptions.NewPrintFlags(""),
 		IOStreams:      streams,
 		Tail:           20,
 		ControllerTail: 20,
@@ -61,16 +70,15 @@ func NewOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 // AddFlags binds the command's own flags; kubectl's come from ConfigFlags.
 func (o *Options) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(o.PrintFlags.OutputFormat, "output", "o", "", "Output format: json or yaml (default: text).")
-	cmdutil.AddAPIGroupFlag(cmd, &o.APIGroup)
-	f.Int64Var(&o.Tail, "tail", o.Tail, "Lines of the failed backup pod's log to show.")
-	f.IntVar(&o.ControllerTail, "controller-tail", o.ControllerTail, "Controller log lines about the backup to show (the last ones).")
+	o.output = cmdutil.AddOutputFlag(cmd, "The same report as data; the schema is in docs/output.md.")
+	o.apiGroup = cmdutil.AddAPIGroupFlag(cmd)
+	cmdutil.AddInt64Range(cmd, &o.Tail, "tail", 1, maxTail, "Lines of the failed backup pod's log to show")
+	cmdutil.AddInt64Range(cmd, &o.ControllerTail, "controller-tail", 0, maxTail, "Controller log lines about the backup to show (the last ones)")
 	f.StringVar(&o.ControllerNamespace, "controller-namespace", "", "Namespace of the operator's controller pods. Default: search every namespace.")
 	f.StringVar(&o.ControllerSelector, "controller-selector", "", "Label selector of the controller pods. Default: "+gather.ControllerSelectorV1+" (v1) or "+gather.ControllerSelectorV2+" (v2).")
-	f.DurationVar(&o.Since, "since", 0, "Read controller logs newer than this (e.g. 2h). Default: from 5 minutes before the first retry.")
-	f.Int64Var(&o.LimitBytes, "limit-bytes", o.LimitBytes, "Most bytes read from each log.")
-	f.DurationVar(&o.CheckpointLag, "checkpoint-lag", o.CheckpointLag, "Report a running log backup whose checkpoint is older than this.")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	cmdutil.AddDurationRange(cmd, &o.Since, "since", 0, maxSince, "Read controller logs newer than this, e.g. 2h; 0 reads from 5 minutes before the first retry")
+	cmdutil.AddInt64Range(cmd, &o.LimitBytes, "limit-bytes", 1, maxLimitBytes, "Most bytes read from each log")
+	cmdutil.AddDurationRange(cmd, &o.CheckpointLag, "checkpoint-lag", 0, maxSince, "Report a running log backup whose checkpoint is older than this; 0 turns the check off")
 }
 
 // Complete resolves the namespace and builds the clients.
@@ -88,42 +96,24 @@ func (o *Options) Complete(args []string) error {
 	return nil
 }
 
-// Validate checks the flags.
+// Validate checks the flags that the flag types cannot check alone.
 func (o *Options) Validate() error {
-	if err := cmdutil.ValidateAPIGroup(o.APIGroup); err != nil {
-		return err
-	}
 	if err := cmdutil.ValidateNamespaceFlag("--controller-namespace", o.ControllerNamespace); err != nil {
 		return err
 	}
-	if err := cmdutil.ValidateSelectorFlag("--controller-selector", o.ControllerSelector); err != nil {
-		return err
-	}
-	switch {
-	case o.Tail <= 0:
-		return fmt.Errorf("invalid --tail %d: must be at least 1", o.Tail)
-	case o.ControllerTail < 0:
-		return fmt.Errorf("invalid --controller-tail %d: must be 0 or more", o.ControllerTail)
-	case o.LimitBytes <= 0:
-		return fmt.Errorf("invalid --limit-bytes %d: must be at least 1", o.LimitBytes)
-	case o.Since < 0:
-		return fmt.Errorf("invalid --since %s: must be positive", o.Since)
-	}
-	if f := *o.PrintFlags.OutputFormat; f != "" && f != "json" && f != "yaml" {
-		return fmt.Errorf("invalid --output %q: use json or yaml, or leave it out for text", f)
-	}
-	return nil
+	return cmdutil.ValidateSelectorFlag("--controller-selector", o.ControllerSelector)
 }
 
-// Run gathers, diagnoses and renders, in that order.
+// Run gathers, diagnoses and renders, in that order. An interrupt (Ctrl-C)
+// still renders what was read, marked partial, and exits 130.
 func (o *Options) Run(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, o.session.Timeout)
+	gctx, cancel := o.session.OneShot(ctx)
 	defer cancel()
 	now := o.Now()
-	rep, err := gather.Investigate(ctx, o.session.Clients, o.ref, gather.Options{
-		APIGroup:            o.APIGroup,
+	rep, err := gather.Investigate(gctx, o.session.Clients, o.ref, gather.Options{
+		APIGroup:            o.apiGroup.Value(),
 		Tail:                o.Tail,
-		ControllerTail:      o.ControllerTail,
+		ControllerTail:      int(o.ControllerTail),
 		ControllerNamespace: o.ControllerNamespace,
 		ControllerSelector:  o.ControllerSelector,
 		Since:               o.Since,
@@ -132,21 +122,24 @@ func (o *Options) Run(ctx context.Context) error {
 		Now:                 now,
 	})
 	if err != nil {
+		if ierr := cmdutil.InterruptedError(ctx, "backup %s was not read", o.ref); ierr != nil {
+			return ierr
+		}
 		return cmdutil.ClusterError(err, o.session)
 	}
+	_, rep.Interrupted = cmdutil.Interrupted(ctx)
 	rep.Diagnosis = diagnose.Diagnose(rep, diagnose.Options{CheckpointLag: o.CheckpointLag})
-	return o.print(rep)
+	if err := o.print(rep); err != nil {
+		return err
+	}
+	return cmdutil.InterruptedError(ctx, "the report above is partial: the sections not read say so")
 }
 
 func (o *Options) print(rep *report.Report) error {
-	if *o.PrintFlags.OutputFormat == "" {
-		return render.Text(o.Out, rep, render.TextOptions{Color: render.ColorEnabled(o.Out, o.Getenv)})
+	if f := o.output.Value(); f != "" {
+		return output.Print(o.Out, f, rep)
 	}
-	p, err := o.PrintFlags.ToPrinter()
-	if err != nil {
-		return err
-	}
-	return p.PrintObj(rep, o.Out)
+	return render.Investigation(o.Out, rep, render.Options{Color: render.ColorEnabled(o.Out, o.Getenv)})
 }
 
 func usageError(cmd *cobra.Command, format string, a ...any) error {

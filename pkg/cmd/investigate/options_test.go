@@ -8,31 +8,50 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-func TestValidate(t *testing.T) {
+// Every flag has a range, checked while the flags are parsed: a huge
+// value fails with one line instead of a panic or an out-of-memory crash.
+func TestFlagRanges(t *testing.T) {
 	cases := map[string]struct {
-		edit func(*Options)
-		want string
+		args []string
+		want string // "" = valid
 	}{
-		"defaults":       {func(*Options) {}, ""},
-		"v2 group":       {func(o *Options) { o.APIGroup = "br.pingcap.com" }, ""},
-		"unknown group":  {func(o *Options) { o.APIGroup = "pingcap.io" }, `invalid --api-group "pingcap.io": use pingcap.com or br.pingcap.com`},
-		"tail 0":         {func(o *Options) { o.Tail = 0 }, "invalid --tail 0"},
-		"negative since": {func(o *Options) { o.Since = -1 }, "invalid --since"},
-		"limit 0":        {func(o *Options) { o.LimitBytes = 0 }, "invalid --limit-bytes 0"},
-		"output xml":     {func(o *Options) { *o.PrintFlags.OutputFormat = "xml" }, `invalid --output "xml"`},
-		"output yaml":    {func(o *Options) { *o.PrintFlags.OutputFormat = "yaml" }, ""},
+		"defaults":            {nil, ""},
+		"v2 group":            {[]string{"--api-group", "br.pingcap.com"}, ""},
+		"unknown group":       {[]string{"--api-group", "pingcap.io"}, `invalid argument "pingcap.io" for "--api-group" flag: must be one of pingcap.com, br.pingcap.com`},
+		"tail 0":              {[]string{"--tail", "0"}, "must be a whole number from 1 to 10000"},
+		"huge tail":           {[]string{"--tail", "9223372036854775807"}, "must be a whole number from 1 to 10000"},
+		"huge controller":     {[]string{"--controller-tail", "2000000000"}, "must be a whole number from 0 to 10000"},
+		"negative since":      {[]string{"--since", "-1h"}, "must be a duration from 0s to 8784h0m0s"},
+		"negative lag":        {[]string{"--checkpoint-lag", "-5m"}, "must be a duration from 0s to 8784h0m0s"},
+		"limit 0":             {[]string{"--limit-bytes", "0"}, "must be a whole number from 1 to 1073741824"},
+		"huge limit":          {[]string{"--limit-bytes", "99999999999999"}, "must be a whole number from 1 to 1073741824"},
+		"output xml":          {[]string{"-o", "xml"}, "must be one of json, yaml"},
+		"output yaml":         {[]string{"-o", "yaml"}, ""},
+		"largest values pass": {[]string{"--tail", "10000", "--controller-tail", "10000", "--since", "8784h", "--limit-bytes", "1073741824"}, ""},
 	}
 	for name, c := range cases {
 		streams, _, _, _ := genericiooptions.NewTestIOStreams()
-		o := NewOptions(genericclioptions.NewConfigFlags(false), streams)
-		c.edit(o)
-		err := o.Validate()
+		cmd := NewCmd(genericclioptions.NewConfigFlags(false), streams)
+		err := cmd.ParseFlags(c.args)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: unexpected error %v", name, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}
+	}
+}
+
+func TestValidateChecksSelectorsAndNamespaces(t *testing.T) {
+	streams, _, _, _ := genericiooptions.NewTestIOStreams()
+	o := NewOptions(genericclioptions.NewConfigFlags(false), streams)
+	o.ControllerSelector = "a==b=c"
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "invalid --controller-selector") {
+		t.Errorf("err = %v", err)
+	}
+	o.ControllerSelector, o.ControllerNamespace = "", "Bad_NS"
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "invalid --controller-namespace") {
+		t.Errorf("err = %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package resetretries
 import (
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -27,19 +28,22 @@ type Options struct {
 	configFlags *genericclioptions.ConfigFlags
 	genericiooptions.IOStreams
 
-	APIGroup string
-	Yes      bool
-	All      bool
-	DryRun   string
-	Output   string
+	Yes bool
+	All bool
+
+	apiGroup *cmdutil.Enum
+	dryRun   *cmdutil.Enum
+	output   *cmdutil.Enum
 
 	refs      []backup.Ref
 	namespace string // --all's scope
 	session   *cmdutil.Session
 
-	// Injected so tests control time and whether the input is a terminal.
+	// Injected so tests control time, colour and whether the input is a
+	// terminal.
 	Now        func() time.Time
 	IsTerminal func(io.Reader) bool
+	Getenv     func(string) string
 }
 
 // NewOptions sets the defaults.
@@ -47,9 +51,9 @@ func NewOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 	return &Options{
 		configFlags: flags,
 		IOStreams:   streams,
-		DryRun:      DryRunNone,
 		Now:         time.Now,
 		IsTerminal:  IsTerminal,
+		Getenv:      os.Getenv,
 	}
 }
 
@@ -58,11 +62,10 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.Yes, "yes", false, "Reset without asking (after the preview). Required when standard input is not a terminal.")
 	f.BoolVar(&o.All, "all", false, "Reset every backup with retry records in the namespace (-n or the context's), after one preview each and a single question.")
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `Must be "none", "client" or "server". client prints the patch without sending it; server sends it with dryRun=All, so the API server checks everything and stores nothing.`)
-	f.StringVarP(&o.Output, "output", "o", "", "Output format of the result: json or yaml (default: text). The preview and the question then go to standard error.")
-	cmdutil.AddAPIGroupFlag(cmd, &o.APIGroup)
-	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{DryRunNone, DryRunClient, DryRunServer}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	o.dryRun = cmdutil.AddEnum(cmd, "dry-run", "", DryRunNone, `Must be "none", "client" or "server". client prints the patch without sending it; server sends it with dryRun=All, so the API server checks everything and stores nothing.`,
+		DryRunNone, DryRunClient, DryRunServer)
+	o.output = cmdutil.AddOutputFlag(cmd, "The result as data; the preview and the question then go to standard error.")
+	o.apiGroup = cmdutil.AddAPIGroupFlag(cmd)
 }
 
 // Complete builds the clients and parses every backup name, so a
@@ -88,24 +91,19 @@ func (o *Options) Complete(args []string) error {
 	return nil
 }
 
-// Validate checks the flags, and refuses up front when no one can answer
-// the question: that way nothing is read or changed.
+// Validate checks what the flag types cannot check alone. Whether the
+// question can be asked is decided when there is one: a backup with
+// nothing to reset needs no answer.
 func (o *Options) Validate(cmd *cobra.Command) error {
-	if err := cmdutil.ValidateAPIGroup(o.APIGroup); err != nil {
-		return err
-	}
 	switch {
 	case len(o.refs) == 0 && !o.All:
 		return fmt.Errorf("expected one or more backups as NAMESPACE/NAME or NAME, or --all; see '%s --help'", cmd.CommandPath())
 	case len(o.refs) > 0 && o.All:
 		return fmt.Errorf("--all resets every backup with retry records in the namespace: give either --all or backup names, not both")
-	case o.DryRun != DryRunNone && o.DryRun != DryRunClient && o.DryRun != DryRunServer:
-		return fmt.Errorf(`invalid --dry-run %q: use "none", "client" or "server"`, o.DryRun)
-	case o.Output != "" && o.Output != "json" && o.Output != "yaml":
-		return fmt.Errorf("invalid --output %q: use json or yaml, or leave it out for text", o.Output)
-	case o.DryRun == DryRunNone && !o.Yes && !o.IsTerminal(o.In):
-		return fmt.Errorf("refusing to reset without confirmation: standard input is not a terminal, so the question cannot be asked; " +
-			"check the change with --dry-run=client or --dry-run=server, then run again with --yes; nothing was changed")
 	}
 	return nil
 }
+
+// errNoTerminal: the question cannot be asked.
+var errNoTerminal = fmt.Errorf("refusing to reset without confirmation: standard input is not a terminal, so the question cannot be asked; " +
+	"check the change with --dry-run=client or --dry-run=server, then run again with --yes; nothing was changed")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -39,35 +40,34 @@ func newTestOptions(t *testing.T, namespace string, terminal bool) *Options {
 
 func TestCompleteAndValidate(t *testing.T) {
 	cases := []struct {
-		name     string
-		args     []string
-		ns       string
-		terminal bool
-		set      func(*Options)
-		want     string // "" = valid
+		name string
+		args []string // arguments and flags, as typed
+		ns   string
+		want string // "" = valid
 	}{
-		{name: "one backup on a terminal", args: []string{"a/b"}, terminal: true},
-		{name: "no terminal with --yes", args: []string{"a/b"}, set: func(o *Options) { o.Yes = true }},
-		{name: "no terminal, client dry run", args: []string{"a/b"}, set: func(o *Options) { o.DryRun = DryRunClient }},
-		{name: "no terminal, server dry run", args: []string{"a/b"}, set: func(o *Options) { o.DryRun = DryRunServer }},
-		{name: "no terminal", args: []string{"a/b"}, want: "refusing to reset without confirmation: standard input is not a terminal"},
-		{name: "no backup", terminal: true, want: "expected one or more backups as NAMESPACE/NAME or NAME, or --all; see 'reset-retries --help'"},
-		{name: "names and --all", args: []string{"a/b"}, terminal: true, set: func(o *Options) { o.All = true }, want: "give either --all or backup names"},
-		{name: "bad dry run", args: []string{"a/b"}, terminal: true, set: func(o *Options) { o.DryRun = "unchanged" }, want: `invalid --dry-run "unchanged"`},
-		{name: "bad output", args: []string{"a/b"}, terminal: true, set: func(o *Options) { o.Output = "wide" }, want: `invalid --output "wide"`},
-		{name: "bad group", args: []string{"a/b"}, terminal: true, set: func(o *Options) { o.APIGroup = "example.com" }, want: `invalid --api-group "example.com"`},
-		{name: "malformed name", args: []string{"a/b", "a/B_"}, terminal: true, want: `invalid backup name "B_"`},
-		{name: "contradicting -n", args: []string{"a/b"}, ns: "other", terminal: true, want: "contradicts -n other"},
+		{name: "one backup", args: []string{"a/b"}},
+		{name: "with --yes", args: []string{"a/b", "--yes"}},
+		{name: "client dry run", args: []string{"a/b", "--dry-run=client"}},
+		{name: "server dry run", args: []string{"a/b", "--dry-run", "server"}},
+		{name: "no backup", want: "expected one or more backups as NAMESPACE/NAME or NAME, or --all; see 'reset-retries --help'"},
+		{name: "names and --all", args: []string{"a/b", "--all"}, want: "give either --all or backup names"},
+		{name: "bad dry run", args: []string{"a/b", "--dry-run", "unchanged"}, want: `invalid argument "unchanged" for "--dry-run" flag: must be one of none, client, server`},
+		{name: "bad output", args: []string{"a/b", "-o", "wide"}, want: `invalid argument "wide" for "-o, --output" flag: must be one of json, yaml`},
+		{name: "bad group", args: []string{"a/b", "--api-group", "example.com"}, want: `invalid argument "example.com" for "--api-group" flag`},
+		{name: "malformed name", args: []string{"a/b", "a/B_"}, want: `invalid backup name "B_"`},
+		{name: "contradicting -n", args: []string{"a/b"}, ns: "other", want: "contradicts -n other"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := newTestOptions(t, c.ns, c.terminal)
-			if c.set != nil {
-				c.set(o)
-			}
-			err := o.Complete(c.args)
+			o := newTestOptions(t, c.ns, false)
+			cmd := &cobra.Command{Use: "reset-retries"}
+			o.AddFlags(cmd)
+			err := cmd.ParseFlags(c.args)
 			if err == nil {
-				err = o.Validate(NewCmd(genericclioptions.NewConfigFlags(true), genericiooptions.IOStreams{}))
+				err = o.Complete(cmd.Flags().Args())
+			}
+			if err == nil {
+				err = o.Validate(cmd)
 			}
 			switch {
 			case c.want == "" && err != nil:

@@ -2,15 +2,15 @@ package resetretries
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
-	"github.com/logbackup/kubectl-logbackup/pkg/gather"
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
+	"github.com/logbackup/kubectl-logbackup/pkg/render"
 	"github.com/logbackup/kubectl-logbackup/pkg/reset"
 )
 
@@ -18,18 +18,21 @@ import (
 // already read by --all's listing (found).
 type item struct {
 	ref   backup.Ref
-	found *reset.Found
+	found *backupapi.Found
 }
 
 // run is the state of one Run: where text goes, the answers, the results.
 type run struct {
 	o      *Options
-	out    *printer
+	human  io.Writer // previews and outcomes: stdout, or stderr with -o
+	draw   render.Options
 	prompt *prompter
-	apis   []gather.API
-	result *Result
-	errs   []error
+	apis   []backupapi.API
+	result *reset.Result
 	multi  bool // several backups: each error is printed as it happens
+	// writeErr is the first error writing for a person; it does not end
+	// the run (a reset already sent is seen through).
+	writeErr error
 }
 
 // Run previews, asks and resets batch by batch: each named backup is its
@@ -38,31 +41,31 @@ func (o *Options) Run(ctx context.Context) error {
 	// With -o json|yaml, stdout carries only the result; what a person
 	// reads (previews, the question) goes to stderr.
 	human := o.Out
-	if o.Output != "" {
+	if o.output.Value() != "" {
 		human = o.ErrOut
 	}
-	r := &run{o: o, out: &printer{w: human}, prompt: newPrompter(o.In, human),
-		result: newResult(o.DryRun), multi: o.All || len(o.refs) > 1}
+	r := &run{o: o, human: human, draw: render.Options{Color: render.ColorEnabled(human, o.Getenv)},
+		prompt: newPrompter(o.In, human), result: reset.NewResult(o.dryRun.Value()), multi: o.All || len(o.refs) > 1}
 
 	// Every API step has its own deadline: the time a person takes to
-	// answer must not count against --request-timeout.
-	sctx, cancel := o.step(ctx)
-	apis, err := gather.DiscoverAPIs(sctx, o.session.Clients.Kube.Discovery().RESTClient(), o.APIGroup)
+	// answer must not count against it.
+	sctx, cancel := o.session.OneShot(ctx)
+	apis, err := backupapi.Discover(sctx, o.session.Clients.Kube.Discovery().RESTClient(), o.apiGroup.Value())
 	cancel()
 	if err != nil {
-		return cmdutil.ClusterError(err, o.session)
+		return o.fatal(ctx, err, "nothing was read or changed")
 	}
 	r.apis = apis
 
 	if o.All {
-		sctx, cancel := o.step(ctx)
+		sctx, cancel := o.session.OneShot(ctx)
 		found, err := reset.WithRecords(sctx, o.session.Clients.Dynamic, apis, o.namespace)
 		cancel()
 		if err != nil {
-			return cmdutil.ClusterError(err, o.session)
+			return o.fatal(ctx, err, "nothing was changed")
 		}
 		if len(found) == 0 {
-			r.out.f("Nothing to reset: no backup in namespace %s has retry records; no patch was sent.\n", o.namespace)
+			r.say("Nothing to reset: no backup in namespace %s has retry records; no patch was sent.\n", o.namespace)
 		}
 		batch := make([]item, len(found))
 		for i := range found {
@@ -72,199 +75,213 @@ func (o *Options) Run(ctx context.Context) error {
 	} else {
 		for _, ref := range o.refs {
 			if ctx.Err() != nil {
-				break
+				r.skipped(ref)
+				continue
 			}
 			r.batch(ctx, []item{{ref: ref}})
 		}
 	}
-	return r.finish()
+	return r.finish(ctx)
 }
 
-func (o *Options) step(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, o.session.Timeout)
+// fatal is an error before any backup was handled.
+func (o *Options) fatal(ctx context.Context, err error, what string) error {
+	if ierr := cmdutil.InterruptedError(ctx, "%s", what); ierr != nil {
+		return ierr
+	}
+	return cmdutil.ClusterError(err, o.session)
 }
 
 // batch previews every item, then asks once for all that have records.
 func (r *run) batch(ctx context.Context, items []item) {
 	var plans []*reset.Plan
-	var outcomes []*Outcome
+	var outs []*reset.Outcome
 	for _, it := range items {
 		p, err := r.plan(ctx, it)
 		if err != nil {
-			r.fail(r.result.add(it.ref, nil), cmdutil.ClusterError(err, r.o.session))
+			r.fail(r.result.Add(it.ref, nil), r.o.fatal(ctx, err, "nothing was changed"))
 			continue
 		}
-		out := r.result.add(it.ref, p)
-		r.out.preview(p)
+		r.write(render.ResetPreview(r.human, p, r.draw))
 		if p.Empty() {
-			out.Outcome = OutcomeNothing
-			r.out.nothing(p)
+			out := reset.Do(ctx, backupapi.Clients{}, p, reset.Options{})
+			r.result.Items = append(r.result.Items, out)
+			r.write(render.ResetOutcome(r.human, out, r.draw))
 			continue
 		}
-		plans, outcomes = append(plans, p), append(outcomes, out)
+		plans, outs = append(plans, p), append(outs, r.result.Add(it.ref, p))
 	}
 	if len(plans) == 0 {
 		return
 	}
-	switch r.o.DryRun {
+	switch r.o.dryRun.Value() {
 	case DryRunClient:
 		for i, p := range plans {
-			r.clientDryRun(p, outcomes[i])
+			*outs[i] = reset.Outcome{Target: p.Target, Preview: p, Outcome: reset.OutcomeDryRun, PatchPath: p.Path(), Patch: p.Patch()}
+			r.write(render.ResetOutcome(r.human, outs[i], r.draw))
 		}
 		return
 	case DryRunServer:
-		for i, p := range plans {
-			r.apply(ctx, p, outcomes[i], true)
-		}
+		r.apply(ctx, plans, outs, true)
 		return
 	}
 	if !r.o.Yes {
-		r.out.f("\n")
+		if !r.o.IsTerminal(r.o.In) {
+			for _, out := range outs {
+				r.fail(out, errNoTerminal)
+			}
+			return
+		}
+		r.say("\n")
 		ok, err := r.prompt.confirm(ctx, question(plans))
 		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				err = errors.New("interrupted before an answer; nothing was changed")
+			if ierr := cmdutil.InterruptedError(ctx, "no answer was given; nothing was changed"); ierr != nil {
+				err = ierr
 			}
-			for _, out := range outcomes {
+			for _, out := range outs {
 				r.fail(out, err)
 			}
 			return
 		}
 		if !ok {
-			for i, p := range plans {
-				outcomes[i].Outcome = OutcomeDeclined
-				r.out.declined(p)
+			for _, out := range outs {
+				out.Outcome = reset.OutcomeDeclined
+				r.write(render.ResetOutcome(r.human, out, r.draw))
 			}
 			return
 		}
 	}
-	for i, p := range plans {
-		r.apply(ctx, p, outcomes[i], false)
-	}
+	r.apply(ctx, plans, outs, false)
 }
 
 // plan reads one backup and previews its reset.
 func (r *run) plan(ctx context.Context, it item) (*reset.Plan, error) {
-	ctx, cancel := r.o.step(ctx)
+	ctx, cancel := r.o.session.OneShot(ctx)
 	defer cancel()
-	if it.found != nil {
-		return reset.NewPlan(ctx, r.o.session.Clients, it.found.API, it.found.Object, r.o.Now())
+	f := it.found
+	if f == nil {
+		found, err := backupapi.Find(ctx, r.o.session.Clients.Dynamic, r.apis, it.ref)
+		if err != nil {
+			return nil, err
+		}
+		f = &found
 	}
-	obj, api, err := gather.FindBackup(ctx, r.o.session.Clients.Dynamic, r.apis, it.ref)
-	if err != nil {
-		return nil, err
+	return reset.NewPlan(ctx, r.o.session.Clients, *f, r.o.Now())
+}
+
+// apply runs the safe reset of each plan. Once a patch is on its way, an
+// interrupt does not abandon it: the person is told the command waits for
+// the answer (a second Ctrl-C quits at once), and the remaining plans are
+// skipped.
+func (r *run) apply(ctx context.Context, plans []*reset.Plan, outs []*reset.Outcome, dryRun bool) {
+	for i, p := range plans {
+		stop := context.AfterFunc(ctx, func() {
+			r.say("\nInterrupted: the patch of %s is already on its way; waiting up to %s for the API server's answer (Ctrl-C again quits at once).\n",
+				p.Target, r.o.session.Deadline)
+		})
+		out := reset.Do(ctx, r.o.session.Clients, p, reset.Options{DryRun: dryRun, Timeout: r.o.session.Deadline, Now: r.o.Now})
+		stop()
+		*outs[i] = *out
+		r.write(render.ResetOutcome(r.human, outs[i], r.draw))
+		if out.Err != nil {
+			r.fail(outs[i], cmdutil.ClusterError(out.Err, r.o.session))
+		}
 	}
-	return reset.NewPlan(ctx, r.o.session.Clients, api, obj, r.o.Now())
 }
 
 // question is the one line the user answers.
 func question(plans []*reset.Plan) string {
 	if len(plans) == 1 {
-		return fmt.Sprintf("Remove %s from %s?", reset.CountRecords(len(plans[0].Records)), plans[0].Target)
+		return fmt.Sprintf("Remove %s from %s?", plans[0].What(), plans[0].Target)
 	}
 	total, each := 0, make([]string, len(plans))
 	for i, p := range plans {
 		total += len(p.Records)
 		each[i] = fmt.Sprintf("%s: %d", p.Target, len(p.Records))
+		if p.Malformed {
+			each[i] = fmt.Sprintf("%s: malformed", p.Target)
+		}
 	}
 	return fmt.Sprintf("Remove %s from %d backups (%s)?", reset.CountRecords(total), len(plans), strings.Join(each, ", "))
 }
 
-func (r *run) clientDryRun(p *reset.Plan, out *Outcome) {
-	data, err := json.MarshalIndent(p.Patch(), "", "  ")
-	if err != nil {
-		r.fail(out, err)
-		return
-	}
-	out.Outcome, out.PatchPath, out.Patch = OutcomeDryRun, p.Path(), p.Patch()
-	r.out.clientDryRun(p, string(data))
-}
-
-// apply sends the patch (or a server dry run of it), reads the backup
-// back and records the audit event.
-func (r *run) apply(ctx context.Context, p *reset.Plan, out *Outcome, dryRun bool) {
-	ctx, cancel := r.o.step(ctx)
-	defer cancel()
-	c := r.o.session.Clients
-	out.PatchPath, out.Patch = p.Path(), p.Patch()
-	answer, err := reset.Apply(ctx, c.Dynamic, p, dryRun)
-	if err != nil {
-		var changed *reset.ChangedError
-		if errors.As(err, &changed) {
-			out.Outcome = OutcomeChanged
-			r.out.changed(changed)
-		}
-		r.fail(out, cmdutil.ClusterError(err, r.o.session))
-		return
-	}
-	if dryRun {
-		after, err := p.AfterFrom(answer)
-		if err != nil {
-			r.fail(out, err)
-			return
-		}
-		out.Outcome, out.After = OutcomeDryRun, after
-		r.out.serverDryRun(p, after)
-		return
-	}
-	out.Outcome = OutcomeReset
-	after, err := reset.ReadBack(ctx, c.Dynamic, p)
-	if err != nil {
-		// The patch was accepted; only the check is missing.
-		out.Warnings = append(out.Warnings, err.Error())
-	}
-	out.After = after
-	r.out.reset(p, after)
-	if err != nil {
-		r.out.f("  Warning:       %s\n", err)
-	}
-	if after != nil && after.Untouched {
-		r.fail(out, fmt.Errorf("the API server accepted the patch of %s, but reading it back shows the same %s: nothing was removed",
-			p.Target, reset.CountRecords(len(p.Records))))
-		return
-	}
-	out.By = reset.WhoAmI(ctx, c.Kube)
-	ev, err := reset.RecordEvent(ctx, c.Kube, p, after, out.By, r.o.Now())
-	if err != nil {
-		w := "the audit event was not recorded (" + err.Error() + "); the reset itself is done"
-		out.Warnings = append(out.Warnings, w)
-		r.out.f("  Warning:       %s.\n\n", w)
-		return
-	}
-	out.Event = ev.Name
-	r.out.event(ev.Namespace, ev.Name, out.By)
+// skipped records a named backup that an interrupt left unhandled.
+func (r *run) skipped(ref backup.Ref) {
+	out := r.result.Add(ref, nil)
+	out.Outcome = reset.OutcomeSkipped
 }
 
 // fail records a backup's error. With several backups each error is
 // printed when it happens and the exit status sums them up at the end.
-func (r *run) fail(out *Outcome, err error) {
-	if out.Outcome == "" || out.Outcome == OutcomeReset {
-		out.Outcome = OutcomeFailed
-	}
-	out.Error = err.Error()
-	r.errs = append(r.errs, err)
+func (r *run) fail(out *reset.Outcome, err error) {
+	out.Fail(err)
 	if r.multi {
 		writeLine(r.o.ErrOut, cmdutil.OneLine(err))
 	}
 }
 
-// finish prints the structured result and decides the exit status.
-func (r *run) finish() error {
-	if r.out.err != nil {
-		return r.out.err
+func (r *run) say(format string, a ...any) {
+	_, err := fmt.Fprintf(r.human, format, a...)
+	r.write(err)
+}
+
+func (r *run) write(err error) {
+	if r.writeErr == nil {
+		r.writeErr = err
 	}
-	if r.o.Output != "" {
-		if err := r.result.print(r.o.Out, r.o.Output); err != nil {
-			return err
+}
+
+// finish prints the structured result and decides the exit status. Once a
+// backup was reset, a failure to print is a warning, not a failed command.
+func (r *run) finish(ctx context.Context) error {
+	_, r.result.Interrupted = cmdutil.Interrupted(ctx)
+	var printErr error
+	if f := r.o.output.Value(); f != "" {
+		printErr = output.Print(r.o.Out, f, r.result)
+	}
+	if printErr == nil {
+		printErr = r.writeErr
+	}
+	var failed []error
+	for _, it := range r.result.Items {
+		if it.Err != nil {
+			failed = append(failed, it.Err)
 		}
 	}
 	switch {
-	case len(r.errs) == 0:
+	case printErr != nil && r.result.Changed():
+		writeLine(r.o.ErrOut, "warning: "+strings.TrimPrefix(cmdutil.OneLine(printErr), "error: ")+"; the reset itself is done")
+	case printErr != nil:
+		return printErr
+	}
+	if _, ok := cmdutil.Interrupted(ctx); ok {
+		if !r.multi && len(failed) == 1 && cmdutil.ExitCode(failed[0]) != 1 {
+			return failed[0] // already says what the interrupt left
+		}
+		return cmdutil.InterruptedError(ctx, "%s", r.summary())
+	}
+	switch {
+	case len(failed) == 0:
 		return nil
 	case !r.multi:
-		return r.errs[0]
+		return failed[0]
 	}
-	return fmt.Errorf("%d of %d backups failed (see the errors above)", len(r.errs), len(r.result.Items))
+	return fmt.Errorf("%d of %d backups failed (see the errors above)", len(failed), len(r.result.Items))
+}
+
+// summary says what an interrupt left: how many backups were reset, and
+// how many not reached.
+func (r *run) summary() string {
+	done, skipped := 0, 0
+	for _, it := range r.result.Items {
+		switch it.Outcome {
+		case reset.OutcomeReset:
+			done++
+		case reset.OutcomeSkipped:
+			skipped++
+		}
+	}
+	return fmt.Sprintf("%d reset, %d not reached of %d backups", done, skipped, len(r.result.Items))
 }
 
 func writeLine(w io.Writer, s string) { _, _ = fmt.Fprintln(w, s) }

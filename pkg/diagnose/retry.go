@@ -2,16 +2,17 @@ package diagnose
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
+
+// Rules read from the backup itself: its phase, retry records and policy,
+// and a log backup's checkpoint.
 
 func exhausted(r *report.Report, _ Options) []report.Finding {
 	b, s := r.Backup.Backup, r.Backup.Retry
@@ -84,100 +85,6 @@ func atLimit(r *report.Report, _ Options) []report.Finding {
 	}}
 }
 
-func containers(r *report.Report, _ Options) []report.Finding {
-	// After the fix, a Failed backup must be recreated; a retrying one
-	// picks the fix up at its next retry.
-	then := "then let the next retry run"
-	if r.Backup.Backup.Phase == backup.PhaseFailed {
-		then = "then recreate the backup"
-	}
-	var out []report.Finding
-	for _, p := range r.Workload.Pods {
-		for _, c := range p.Containers {
-			if f, ok := containerFinding(p, c, then); ok {
-				out = append(out, f)
-			}
-		}
-		if len(out) > 0 {
-			break // the newest failing pod tells the current cause
-		}
-	}
-	return out
-}
-
-func containerFinding(p report.Pod, c report.Container, then string) (report.Finding, bool) {
-	where := fmt.Sprintf("container %s of pod %s", c.Name, p.Name)
-	switch {
-	case c.Reason == "OOMKilled" || c.MemoryLimit != "":
-		limit := c.MemoryLimit
-		next := "Set spec.resources.limits.memory large enough for the data set, " + then + "."
-		if limit != "" {
-			next = fmt.Sprintf("Raise spec.resources.limits.memory above %s (for example to %s), %s.", limit, doubled(limit), then)
-		} else {
-			limit = "none set"
-		}
-		return report.Finding{Severity: report.Critical,
-			Summary: fmt.Sprintf("The %s was OOMKilled (memory limit %s).", where, limit), Next: next}, true
-	case c.Reason == "ImagePullBackOff" || c.Reason == "ErrImagePull" || c.Reason == "InvalidImageName":
-		return report.Finding{Severity: report.Critical,
-			Summary: fmt.Sprintf("The %s cannot pull its image (%s): %s", where, c.Reason, c.Message),
-			Next:    "Check the image name and tag (spec.toolImage, the operator's br image) and the registry credentials (imagePullSecrets)."}, true
-	case c.Reason == "CrashLoopBackOff" || c.Reason == "CreateContainerConfigError":
-		return report.Finding{Severity: report.Warning,
-			Summary: fmt.Sprintf("The %s is in %s: %s", where, c.Reason, c.Message),
-			Next:    "Read the pod log below; CreateContainerConfigError usually means a missing Secret or ConfigMap."}, true
-	case c.State == "terminated" && c.ExitCode != nil && *c.ExitCode != 0:
-		return report.Finding{Severity: report.Warning,
-			Summary: fmt.Sprintf("The %s exited with code %d (%s).", where, *c.ExitCode, c.Reason),
-			Next:    "Read the pod log below for the error br reported."}, true
-	}
-	return report.Finding{}, false
-}
-
-// doubled suggests twice a memory quantity, in the unit a person would write.
-func doubled(q string) string {
-	v, err := resource.ParseQuantity(q)
-	if err != nil {
-		return "twice that"
-	}
-	v.Add(v)
-	return v.String()
-}
-
-// storageProblem maps what br and the cloud SDKs print to what to check.
-type storageProblem struct {
-	needles []string
-	what    string
-}
-
-func storageProblems() []storageProblem {
-	return []storageProblem{
-		{[]string{"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "AuthorizationFailure", "403 Forbidden"},
-			"the storage credentials: the Secret named in the backup's storage spec, its keys, and the bucket policy"},
-		{[]string{"NoSuchBucket", "BucketNotFound", "ContainerNotFound"},
-			"that the bucket (or container) in the backup's storage spec exists, in that region"},
-		{[]string{"RequestTimeout", "i/o timeout", "connection refused", "no such host", "TLS handshake timeout", "context deadline exceeded"},
-			"connectivity from the backup pod to the storage endpoint: DNS, proxy, network policies, endpoint URL"},
-	}
-}
-
-func storageErrors(r *report.Report, _ Options) []report.Finding {
-	for _, line := range r.PodLog.Lines {
-		for _, p := range storageProblems() {
-			for _, n := range p.needles {
-				if strings.Contains(line, n) {
-					return []report.Finding{{
-						Severity: report.Critical,
-						Summary:  fmt.Sprintf("Storage error in the log of pod %s: %s.", r.PodLog.Pod, n),
-						Next:     "Check " + p.what + ".",
-					}}
-				}
-			}
-		}
-	}
-	return nil
-}
-
 func logNotCovered(r *report.Report, _ Options) []report.Finding {
 	b := r.Backup.Backup
 	if !b.IsLog() || b.Phase != backup.PhaseFailed || len(b.Records) > 0 {
@@ -230,29 +137,6 @@ func checkpointLag(r *report.Report, o Options) []report.Finding {
 			duration.HumanDuration(time.Duration(cp.Lag)), cp.Time.UTC().Format(time.RFC3339), o.CheckpointLag),
 		Next: "The log backup task is not advancing: check the TiKV and PD health and the log backup task status (`br log status`).",
 	}}
-}
-
-func controllerMissing(r *report.Report, _ Options) []report.Finding {
-	if r.Controller.Error == "" {
-		return nil
-	}
-	return []report.Finding{{
-		Severity: report.Info,
-		Summary:  "Controller logs unavailable: " + r.Controller.Error + ".",
-	}}
-}
-
-// forbiddenSections names the other sections the user may not read.
-func forbiddenSections(r *report.Report, _ Options) []report.Finding {
-	var out []report.Finding
-	for _, s := range []struct{ name, err string }{
-		{"events", r.Events.Error}, {"jobs and pods", r.Workload.Error}, {"pod log", r.PodLog.Error},
-	} {
-		if s.err != "" {
-			out = append(out, report.Finding{Severity: report.Info, Summary: fmt.Sprintf("Section %s incomplete: %s.", s.name, s.err)})
-		}
-	}
-	return out
 }
 
 func healthy(r *report.Report) report.Finding {

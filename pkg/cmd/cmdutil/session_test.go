@@ -1,0 +1,104 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// A stream's response must start in time, but once it has, the stream is
+// not cut by the request timeout (a watch or a follow lasts for hours).
+func TestStreamClientsBoundTheStartNotTheStream(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/silent" {
+			<-release
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		for i := 0; i < 4; i++ { // four chunks, 150 ms apart: longer than the timeout in all
+			time.Sleep(150 * time.Millisecond)
+			_, _ = io.WriteString(w, "chunk\n")
+			w.(http.Flusher).Flush()
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := &Session{Config: &rest.Config{Host: srv.URL}, RequestTimeout: 300 * time.Millisecond}
+	clients, err := s.StreamClients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := clients.Kube.CoreV1().RESTClient()
+
+	body, err := rc.Get().AbsPath("/stream").Stream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || strings.Count(string(data), "chunk") != 4 {
+		t.Errorf("a 600 ms stream was cut by a 300 ms request timeout: %q, %v", data, err)
+	}
+
+	start := time.Now()
+	_, err = rc.Get().AbsPath("/silent").Stream(context.Background())
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("a silent server: err %v after %s", err, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "no response from the API server within 300ms") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// The one-shot clients keep kubectl's meaning: each request is bounded.
+func TestSessionClientsBoundEachRequest(t *testing.T) {
+	s := &Session{Config: &rest.Config{Host: "https://127.0.0.1:1", Timeout: 2 * time.Second}}
+	if _, err := s.StreamClients(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Config.Timeout != 2*time.Second {
+		t.Error("StreamClients changed the one-shot configuration")
+	}
+}
+
+func TestRedactHost(t *testing.T) {
+	if got := redactHost("https://admin:hunter2@10.0.0.1:6443"); strings.Contains(got, "hunter2") || !strings.Contains(got, "10.0.0.1:6443") {
+		t.Errorf("redactHost = %q", got)
+	}
+	if got := redactHost("https://10.0.0.1:6443"); got != "https://10.0.0.1:6443" {
+		t.Errorf("redactHost = %q", got)
+	}
+}
+
+func TestOneLineRedactsAndEscapes(t *testing.T) {
+	got := OneLine(errors.New("Get \"https://u:hunter2@h/x\": webhook said \x1b[2J\nbye"))
+	if strings.Contains(got, "hunter2") || strings.ContainsAny(got, "\x1b\n") {
+		t.Errorf("OneLine = %q", got)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	if InterruptedError(ctx, "x") != nil {
+		t.Error("an interrupt before any signal")
+	}
+	cancel(&Interrupt{Signal: os.Interrupt})
+	err := InterruptedError(ctx, "the report above is partial")
+	if ExitCode(err) != 130 || !strings.Contains(err.Error(), "interrupted by Ctrl-C (SIGINT): the report above is partial") {
+		t.Errorf("SIGINT: %d %v", ExitCode(err), err)
+	}
+	if (&Interrupt{Signal: syscall.SIGTERM}).Code() != 143 || ExitCode(errors.New("x")) != 1 || ExitCode(nil) != 0 {
+		t.Error("exit codes")
+	}
+}

@@ -1,0 +1,100 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
+)
+
+type doc struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Message    string   `json:"message"`
+	Lines      []string `json:"lines"`
+	Count      int      `json:"count"`
+	Ratio      float64  `json:"ratio"`
+	Ok         bool     `json:"ok"`
+	Missing    *string  `json:"missing"`
+}
+
+func (d *doc) OutputKind() (string, string) { return d.APIVersion, d.Kind }
+
+// hostile holds every class of character the text boundary escapes.
+func hostile() []string {
+	var out []string
+	for r := rune(0); r < 0x100; r++ {
+		out = append(out, "a"+string(r)+"b")
+	}
+	return append(out, "\x1b[2J\x1b[H", "\u202e", "\u2066x\u2069", "\ufeff", "\u200b", "\u2028", "\ufffe",
+		"\U000e0001", "true", "123", "null", "- x", "a: b", "#c", "", " lead", "\xff\xfe", "日本語 ✓ 😀")
+}
+
+func TestPrintKeepsValuesAndEscapes(t *testing.T) {
+	in := &doc{APIVersion: APIVersion, Kind: "Test", Lines: hostile(), Count: 3, Ratio: 0.5, Ok: true}
+	in.Message = strings.Join(in.Lines, "|")
+	for _, format := range []string{JSON, YAML} {
+		var buf bytes.Buffer
+		if err := Print(&buf, format, in); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		out := buf.String()
+		if !utf8.ValidString(out) {
+			t.Errorf("%s: invalid UTF-8", format)
+		}
+		// Safe on a terminal: only newlines (and tabs) are left raw.
+		for _, line := range strings.Split(out, "\n") {
+			if c := text.Clean(line); c != line {
+				t.Errorf("%s: a raw character a terminal acts on in %q", format, line)
+			}
+		}
+		var back doc
+		var err error
+		if format == JSON {
+			err = json.Unmarshal(buf.Bytes(), &back)
+		} else {
+			var generic any
+			if err = yaml.Unmarshal(buf.Bytes(), &generic); err == nil {
+				var data []byte
+				data, err = json.Marshal(generic)
+				if err == nil {
+					err = json.Unmarshal(data, &back)
+				}
+			}
+		}
+		if err != nil {
+			t.Fatalf("%s does not decode: %v\n%s", format, err, out)
+		}
+		for i, want := range in.Lines {
+			want = strings.Map(func(r rune) rune { return r }, want) // each invalid byte becomes U+FFFD, as in JSON
+			if back.Lines[i] != want {
+				t.Errorf("%s: line %d = %q, want %q", format, i, back.Lines[i], want)
+			}
+		}
+		if back.Count != 3 || back.Ratio != 0.5 || !back.Ok || back.Missing != nil || back.Kind != "Test" {
+			t.Errorf("%s: scalars changed: %+v", format, back)
+		}
+	}
+}
+
+func TestYAMLKeepsFieldOrderAndKubectlLook(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Print(&buf, YAML, &doc{APIVersion: APIVersion, Kind: "Test", Message: "plain text", Lines: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "apiVersion: " + APIVersion + "\nkind: Test\nmessage: plain text\nlines:\n  - x\ncount: 0\nratio: 0\nok: false\nmissing: null\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
+func TestPrintRefusesAnUnkindedObject(t *testing.T) {
+	if err := Print(&bytes.Buffer{}, JSON, &doc{}); err == nil {
+		t.Error("no error for an object without apiVersion")
+	}
+}
