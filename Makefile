@@ -20,7 +20,7 @@ TOOLS_DIR ?= $(HOME)/.cache/kubectl-logbackup/tools/$(TOOLS_KEY)
 export LOGBACKUP_TOOLS_DIR := $(abspath $(TOOLS_DIR))
 export LOGBACKUP_BIN := $(abspath $(BIN))
 
-.PHONY: all build tools monitoring-tools test unit e2e lint bench demo demo-stop clean
+.PHONY: all build tools monitoring-tools test unit e2e lint bench fuzz demo demo-stop clean
 
 all: build
 
@@ -54,6 +54,18 @@ e2e: build tools monitoring-tools
 test: lint build tools monitoring-tools
 	$(GO) build -race -o bin/kubectl-logbackup-race ./cmd/kubectl-logbackup
 	LOGBACKUP_BIN=$(abspath bin/kubectl-logbackup-race) $(GO) test -race -count=1 -timeout 30m ./...
+
+# Each fuzz target of the text boundary and the backup decoder, in turn
+# (go test -fuzz takes one target at a time). Their seed corpora run in
+# every `make test`.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := pkg/text:FuzzClean pkg/text:FuzzCut pkg/text:FuzzLongLine pkg/text:FuzzRedact \
+	pkg/text:FuzzRedactURL pkg/backup:FuzzFromUnstructured pkg/backup:FuzzParseTime
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 bench: build tools
 	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/...

@@ -49,6 +49,36 @@ func ResetPreview(w io.Writer, pl *reset.Plan, o Options) error {
 	return p.err
 }
 
+// ResetQuestion is the one line the user answers, drawn safe like the rest.
+func ResetQuestion(plans []*reset.Plan) string {
+	if len(plans) == 1 {
+		return text.Clean(fmt.Sprintf("Remove %s from %s?", plans[0].What(), plans[0].Target))
+	}
+	total, each := 0, make([]string, len(plans))
+	for i, p := range plans {
+		total += len(p.Records)
+		each[i] = fmt.Sprintf("%s: %d", p.Target, len(p.Records))
+		if p.Malformed {
+			each[i] = fmt.Sprintf("%s: malformed", p.Target)
+		}
+	}
+	return text.Clean(fmt.Sprintf("Remove %s from %d backups (%s)?", reset.CountRecords(total), len(plans), strings.Join(each, ", ")))
+}
+
+// ResetNothingInNamespace: --all found no backup with records.
+func ResetNothingInNamespace(w io.Writer, ns string, o Options) error {
+	p := newPrinter(w, o, time.Time{})
+	p.f("Nothing to reset: no backup in namespace %s has retry records; no patch was sent.\n", ns)
+	return p.err
+}
+
+// ResetAwaitingAnswer: an interrupt came while a patch was on its way.
+func ResetAwaitingAnswer(w io.Writer, target fmt.Stringer, wait time.Duration, o Options) error {
+	p := newPrinter(w, o, time.Time{})
+	p.f("\nInterrupted: the patch of %s is already on its way; waiting up to %s for the API server's answer (Ctrl-C again quits at once).\n", target, wait.String())
+	return p.err
+}
+
 func lastFailure(f *reset.Failure) string {
 	s := fmt.Sprintf("#%d", f.RetryNum)
 	if f.DetectedAt != nil {

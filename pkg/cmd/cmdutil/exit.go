@@ -34,6 +34,10 @@ type Interrupt struct{ Signal os.Signal }
 
 func (i *Interrupt) Error() string { return "interrupted by " + signalName(i.Signal) }
 
+// Is makes an interrupt a cancellation: net/http and client-go return the
+// context's cause, and code below the commands knows only context.Canceled.
+func (i *Interrupt) Is(target error) bool { return target == context.Canceled }
+
 // Code is the shell's convention: 128 + the signal's number (130 for Ctrl-C).
 func (i *Interrupt) Code() int {
 	if s, ok := i.Signal.(syscall.Signal); ok {

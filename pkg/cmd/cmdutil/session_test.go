@@ -102,3 +102,11 @@ func TestExitCodes(t *testing.T) {
 		t.Error("exit codes")
 	}
 }
+
+func TestInterruptIsACancellation(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(&Interrupt{Signal: os.Interrupt})
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("%v is not context.Canceled", err)
+	}
+}

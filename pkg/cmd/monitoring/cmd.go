@@ -11,31 +11,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/logbackup/kubectl-logbackup/monitoring"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
-
-// enumValue is a string flag that accepts only one of a fixed list of values,
-// so a bad value fails while parsing with a one-line error naming the valid
-// ones.
-type enumValue struct {
-	value   string
-	allowed []string
-}
-
-func newEnum(def string, allowed []string) *enumValue {
-	return &enumValue{value: def, allowed: allowed}
-}
-
-func (e *enumValue) String() string { return e.value }
-func (e *enumValue) Type() string   { return "string" }
-func (e *enumValue) Set(v string) error {
-	for _, a := range e.allowed {
-		if v == a {
-			e.value = v
-			return nil
-		}
-	}
-	return fmt.Errorf("must be one of %s", strings.Join(e.allowed, ", "))
-}
 
 // NewCmd returns "kubectl logbackup monitoring" with its subcommands rules,
 // dashboards and alertmanager. Everything is written to streams.Out.
@@ -85,8 +62,7 @@ func write(streams genericiooptions.IOStreams, b []byte, err error) error {
 }
 
 func newRulesCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	profile := newEnum(monitoring.DefaultProfile, monitoring.Profiles())
-	format := newEnum(monitoring.FormatRules, monitoring.Formats())
+	var profile, format *cmdutil.Enum
 	cmd := &cobra.Command{
 		Use:   "rules [--profile dev|default|prod] [--format rules|prometheusrule]",
 		Short: "Print the Prometheus alert rules for log backup retries",
@@ -115,17 +91,17 @@ increment, or the exhausted and timeout alerts cannot see that increment.`,
   kubectl logbackup monitoring rules --profile prod --format prometheusrule | kubectl apply -n monitoring -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			b, err := monitoring.Rules(profile.value, format.value)
+			b, err := monitoring.Rules(profile.Value(), format.Value())
 			return write(streams, b, err)
 		},
 	}
-	cmd.Flags().Var(profile, "profile", "threshold profile: "+strings.Join(monitoring.Profiles(), ", "))
-	cmd.Flags().Var(format, "format", "output format: rules (plain Prometheus rule groups) or prometheusrule (Prometheus Operator PrometheusRule)")
+	profile = cmdutil.AddEnum(cmd, "profile", "", monitoring.DefaultProfile, "threshold profile: "+strings.Join(monitoring.Profiles(), ", "), monitoring.Profiles()...)
+	format = cmdutil.AddEnum(cmd, "format", "", monitoring.FormatRules, "output format: rules (plain Prometheus rule groups) or prometheusrule (Prometheus Operator PrometheusRule)", monitoring.Formats()...)
 	return cmd
 }
 
 func newDashboardsCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	name := newEnum("", monitoring.DashboardNames())
+	var name *cmdutil.Enum
 	cmd := &cobra.Command{
 		Use:   "dashboards [--dashboard " + strings.Join(monitoring.DashboardNames(), "|") + "]",
 		Short: "Print the Grafana dashboards for log backup retries",
@@ -151,20 +127,20 @@ backup's events (matched by its UID) and those of its jobs and pods.`,
   kubectl logbackup monitoring dashboards | jq '.[1].title'`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if name.value == "" {
+			if name.Value() == "" {
 				b, err := monitoring.Dashboards()
 				return write(streams, b, err)
 			}
-			b, err := monitoring.Dashboard(name.value)
+			b, err := monitoring.Dashboard(name.Value())
 			return write(streams, b, err)
 		},
 	}
-	cmd.Flags().Var(name, "dashboard", "print only this dashboard: "+strings.Join(monitoring.DashboardNames(), ", "))
+	name = cmdutil.AddEnum(cmd, "dashboard", "", "", "print only this dashboard: "+strings.Join(monitoring.DashboardNames(), ", "), monitoring.DashboardNames()...)
 	return cmd
 }
 
 func newAlertmanagerCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	part := newEnum(monitoring.AlertmanagerConfig, monitoring.AlertmanagerParts())
+	var part *cmdutil.Enum
 	cmd := &cobra.Command{
 		Use:   "alertmanager [--file config|templates]",
 		Short: "Print an Alertmanager configuration example for log backup retry alerts",
@@ -184,10 +160,10 @@ webhook URL with yours.`,
   amtool check-config alertmanager.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			b, err := monitoring.Alertmanager(part.value)
+			b, err := monitoring.Alertmanager(part.Value())
 			return write(streams, b, err)
 		},
 	}
-	cmd.Flags().Var(part, "file", "which file to print: "+strings.Join(monitoring.AlertmanagerParts(), ", "))
+	part = cmdutil.AddEnum(cmd, "file", "", monitoring.AlertmanagerConfig, "which file to print: "+strings.Join(monitoring.AlertmanagerParts(), ", "), monitoring.AlertmanagerParts()...)
 	return cmd
 }

@@ -65,7 +65,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return o.fatal(ctx, err, "nothing was changed")
 		}
 		if len(found) == 0 {
-			r.say("Nothing to reset: no backup in namespace %s has retry records; no patch was sent.\n", o.namespace)
+			r.write(render.ResetNothingInNamespace(r.human, o.namespace, r.draw))
 		}
 		batch := make([]item, len(found))
 		for i := range found {
@@ -132,8 +132,9 @@ func (r *run) batch(ctx context.Context, items []item) {
 			}
 			return
 		}
-		r.say("\n")
-		ok, err := r.prompt.confirm(ctx, question(plans))
+		_, err := io.WriteString(r.human, "\n")
+		r.write(err)
+		ok, err := r.prompt.confirm(ctx, render.ResetQuestion(plans))
 		if err != nil {
 			if ierr := cmdutil.InterruptedError(ctx, "no answer was given; nothing was changed"); ierr != nil {
 				err = ierr
@@ -175,34 +176,21 @@ func (r *run) plan(ctx context.Context, it item) (*reset.Plan, error) {
 // skipped.
 func (r *run) apply(ctx context.Context, plans []*reset.Plan, outs []*reset.Outcome, dryRun bool) {
 	for i, p := range plans {
+		told := make(chan struct{})
 		stop := context.AfterFunc(ctx, func() {
-			r.say("\nInterrupted: the patch of %s is already on its way; waiting up to %s for the API server's answer (Ctrl-C again quits at once).\n",
-				p.Target, r.o.session.Deadline)
+			defer close(told)
+			r.write(render.ResetAwaitingAnswer(r.human, p.Target, r.o.session.Deadline, r.draw))
 		})
 		out := reset.Do(ctx, r.o.session.Clients, p, reset.Options{DryRun: dryRun, Timeout: r.o.session.Deadline, Now: r.o.Now})
-		stop()
+		if !stop() {
+			<-told // it ran: let it finish before the outcome is drawn
+		}
 		*outs[i] = *out
 		r.write(render.ResetOutcome(r.human, outs[i], r.draw))
 		if out.Err != nil {
 			r.fail(outs[i], cmdutil.ClusterError(out.Err, r.o.session))
 		}
 	}
-}
-
-// question is the one line the user answers.
-func question(plans []*reset.Plan) string {
-	if len(plans) == 1 {
-		return fmt.Sprintf("Remove %s from %s?", plans[0].What(), plans[0].Target)
-	}
-	total, each := 0, make([]string, len(plans))
-	for i, p := range plans {
-		total += len(p.Records)
-		each[i] = fmt.Sprintf("%s: %d", p.Target, len(p.Records))
-		if p.Malformed {
-			each[i] = fmt.Sprintf("%s: malformed", p.Target)
-		}
-	}
-	return fmt.Sprintf("Remove %s from %d backups (%s)?", reset.CountRecords(total), len(plans), strings.Join(each, ", "))
 }
 
 // skipped records a named backup that an interrupt left unhandled.
@@ -218,11 +206,6 @@ func (r *run) fail(out *reset.Outcome, err error) {
 	if r.multi {
 		writeLine(r.o.ErrOut, cmdutil.OneLine(err))
 	}
-}
-
-func (r *run) say(format string, a ...any) {
-	_, err := fmt.Fprintf(r.human, format, a...)
-	r.write(err)
 }
 
 func (r *run) write(err error) {

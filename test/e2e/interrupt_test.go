@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+)
+
+func isPatch(r *http.Request) bool {
+	return r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/backups/")
+}
+
+// Ctrl-C while the reset's PATCH is held by a slow proxy: the write was
+// sent, so the plugin waits for its answer instead of abandoning it, says
+// the reset was done, writes the audit event, and exits 130.
+func TestInterruptDuringThePatchIsSeenThrough(t *testing.T) {
+	for _, group := range []string{backup.GroupV1, backup.GroupV2} {
+		t.Run(group, func(t *testing.T) {
+			name := "interrupted-" + map[string]string{backup.GroupV1: "v1", backup.GroupV2: "v2"}[group]
+			u := retryingIn(t, group, hostileNS, name, 2)
+			proxy := newHoldingProxy(t, isPatch, true)
+			run := startPlugin(t, proxy.kubeconfig(t, hostileNS), "reset-retries", name, "--yes")
+			proxy.waitSeen(t)
+			run.interrupt(t)
+			time.Sleep(300 * time.Millisecond) // the plugin takes the signal while the request is out
+			proxy.release()
+			r := run.wait(t)
+			if r.code != 130 {
+				t.Fatalf("exit %d, want 130\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			mustContain(t, r.stdout, "Interrupted: the patch of "+hostileNS+"/"+name+" is already on its way",
+				"Removed 2 retry records", "Read back:     no retry records left", "Audit event:   RetriesReset")
+			assertOneLineError(t, r.stderr, "interrupted by Ctrl-C (SIGINT): 1 reset, 0 not reached of 1 backups")
+			if len(storedIn(t, group, hostileNS, name)) != 0 || len(resetEvents(t, u)) != 1 {
+				t.Error("the reset was not done, or not audited")
+			}
+		})
+	}
+}
+
+// The API server applied the patch, but the proxy answered 504: the
+// backup is read back, the reset is reported done and audited, exit 0.
+func TestLostAnswerIsReadBack(t *testing.T) {
+	name := "lost-answer"
+	u := retryingIn(t, backup.GroupV1, hostileNS, name, 2)
+	proxy := newHoldingProxy(t, isPatch, true)
+	proxy.answer = func(w http.ResponseWriter) {
+		http.Error(w, "upstream request timeout", http.StatusGatewayTimeout)
+	}
+	proxy.release()
+	r := plugin(t, "--kubeconfig", proxy.kubeconfig(t, hostileNS), "reset-retries", name, "--yes")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	mustContain(t, r.stdout, "no answer to the patch", "the reset was done", "Audit event:   RetriesReset")
+	if len(storedIn(t, backup.GroupV1, hostileNS, name)) != 0 || len(resetEvents(t, u)) != 1 {
+		t.Error("not reset or not audited")
+	}
+}
+
+// The proxy dropped the PATCH: the backup is read back, the reset is
+// reported not done, nothing is audited, exit 1.
+func TestDroppedPatchIsReportedNotDone(t *testing.T) {
+	name := "dropped-patch"
+	u := retryingIn(t, backup.GroupV2, hostileNS, name, 2)
+	proxy := newHoldingProxy(t, isPatch, false)
+	proxy.release()
+	r := plugin(t, "--kubeconfig", proxy.kubeconfig(t, hostileNS), "reset-retries", name, "--yes")
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	assertOneLineError(t, r.stderr, "the reset was not done")
+	if len(storedIn(t, backup.GroupV2, hostileNS, name)) != 2 || len(resetEvents(t, u)) != 0 {
+		t.Error("records removed, or an event written, for a reset not done")
+	}
+}
+
+// Ctrl-C while investigate waits for the controller's log: what was read
+// is shown, marked partial, and the exit code says so.
+func TestInterruptDuringInvestigate(t *testing.T) {
+	proxy := newHoldingProxy(t, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/log") && strings.Contains(r.URL.Path, "tidb-controller-manager")
+	}, true)
+	run := startPlugin(t, proxy.kubeconfig(t, "tidb"), "investigate", "nightly")
+	proxy.waitSeen(t)
+	run.interrupt(t)
+	r := run.wait(t)
+	proxy.release()
+	if r.code != 130 {
+		t.Fatalf("exit %d, want 130\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	mustContain(t, r.stdout, "INTERRUPTED: this report is partial", "Backup tidb/nightly", "Retries exhausted",
+		"interrupted before it could get pods/log")
+	assertOneLineError(t, r.stderr, "interrupted by Ctrl-C (SIGINT): the report above is partial")
+}
