@@ -4,13 +4,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud auth for every kubeconfig
+	"k8s.io/klog/v2"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
@@ -35,8 +38,21 @@ func run() int {
 		cancel(&cmdutil.Interrupt{Signal: s})
 	}()
 
+	// client-go logs through klog to stderr ("Unexpected error when
+	// reading response body" after Ctrl-C): every error a user must see
+	// reaches them through the command's own one line or section errors.
+	klog.SetLogger(logr.Discard())
+
+	// A reader that goes away (| head) must not kill the process in the
+	// middle of a reset: writes then fail with EPIPE, which a command
+	// treats as it treats any print error (after a reset: a warning).
+	signal.Ignore(syscall.SIGPIPE)
+
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	err := cmd.NewRootCmd(streams).ExecuteContext(ctx)
+	if errors.Is(err, syscall.EPIPE) {
+		return 128 + 13 // as if SIGPIPE had ended it, silently: the reader is gone
+	}
 	if err != nil {
 		fmt.Fprintln(streams.ErrOut, cmdutil.OneLine(err))
 	}

@@ -32,7 +32,7 @@ func FromUnstructured(u *unstructured.Unstructured) (*Backup, error) {
 		Created:         u.GetCreationTimestamp().Time,
 	}
 	d := &decoder{}
-	if y := b.Created.Year(); y < 0 || y > 9999 {
+	if !b.Created.IsZero() && !plausible(b.Created) {
 		// Only a hand-made object gets here; such a time cannot be
 		// marshalled into the report again.
 		v, _, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "creationTimestamp")

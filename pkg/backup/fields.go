@@ -13,7 +13,7 @@ import (
 const (
 	expString   = "a string"
 	expBool     = "true or false"
-	expTime     = "an RFC 3339 time"
+	expTime     = "an RFC 3339 time between the years 1900 and 9000"
 	expWhole    = "a whole number"
 	expList     = "a list"
 	expObject   = "an object"
@@ -95,7 +95,7 @@ func (d *decoder) time(m map[string]any, path, key string) *time.Time {
 		return nil
 	}
 	if s, ok := v.(string); ok {
-		if t, err := ParseTime(s); err == nil {
+		if t, err := ParseTime(s); err == nil && plausible(t) {
 			return &t
 		}
 	}
@@ -103,6 +103,13 @@ func (d *decoder) time(m map[string]any, path, key string) *time.Time {
 	// guessing seconds or milliseconds would show a made-up moment.
 	d.bad(join(path, key), v, expTime)
 	return nil
+}
+
+// plausible: a time no operator could have written (before 1900, after
+// 9000) is refused, so that what is computed from it (a deadline years
+// later, a log window minutes earlier) stays a time JSON can hold.
+func plausible(t time.Time) bool {
+	return t.Year() >= 1900 && t.Year() < 9000
 }
 
 // whole reads an integer; ok is false when absent (no error) or invalid.

@@ -132,6 +132,10 @@ func checkDecode(t *testing.T, m map[string]any) {
 		if s.Retrying != (s.Pending != nil) {
 			t.Fatalf("retrying %v, pending %v", s.Retrying, s.Pending)
 		}
+		// What is computed from the fields (a deadline) is printed too.
+		if _, err := json.Marshal(s); err != nil {
+			t.Fatalf("marshal the retry state: %v", err)
+		}
 	}
 	// The report marshals the Backup: that must not fail either.
 	out, err := json.Marshal(b)

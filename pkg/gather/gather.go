@@ -50,13 +50,15 @@ func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Opt
 	retry := b.Retry(o.Now)
 	rep.Backup = report.BackupSection{Backup: b, Retry: &retry, StatusSubresource: api.StatusSubresource}
 	if t, ok := backup.CheckpointTime(b.CheckpointTS); ok && b.IsLog() {
-		rep.Backup.Checkpoint = &report.Checkpoint{TSO: b.CheckpointTS, Time: t, Lag: backup.Duration(o.Now.Sub(t))}
+		// A checkpoint ahead of this machine's clock has no lag.
+		rep.Backup.Checkpoint = &report.Checkpoint{TSO: b.CheckpointTS, Time: t, Lag: backup.Duration(max(o.Now.Sub(t), 0))}
 	}
 
 	// Three independent chains run at once; each writes only its own
 	// section, and the events of the backup and its children are merged
 	// after all of them finish. Their fan-outs (events per object, logs
-	// per controller pod) share one bound of o.Parallel requests.
+	// per controller pod) share one bound of o.Parallel requests; the
+	// controller's take at most MaxControllerPods of them.
 	slots := semaphore.NewWeighted(int64(max(o.Parallel, 1)))
 	var wg sync.WaitGroup
 	var backupEvents, childEvents []report.Event

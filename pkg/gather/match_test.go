@@ -44,7 +44,7 @@ func TestScanLinesKeepsTheLastMatches(t *testing.T) {
 		b.WriteString("line\n")
 	}
 	b.WriteString("hit without newline")
-	s, err := scanLines(strings.NewReader(b.String()), 3, false, func(l []byte) bool { return strings.HasPrefix(string(l), "hit") })
+	s, err := scanLines(strings.NewReader(b.String()), noLimit, 3, false, func(l []byte) bool { return strings.HasPrefix(string(l), "hit") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestScanLinesKeepsTheLastMatches(t *testing.T) {
 // where br writes the error, and says how much was cut.
 func TestScanLinesCutsOverlongLines(t *testing.T) {
 	long := "START " + strings.Repeat("x", 3<<20) + " Error: AccessDenied at the end"
-	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), 10, false, nil)
+	s, err := scanLines(strings.NewReader("a\n"+long+"\nb\n"), noLimit, 10, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestScanLinesCutsOverlongLines(t *testing.T) {
 
 func TestScanLinesParsesTimestamps(t *testing.T) {
 	in := "2026-11-25T10:00:01.000000000Z first\nno-timestamp line\n2026-11-25T10:00:02.500000000Z second one\n"
-	s, err := scanLines(strings.NewReader(in), 10, true, nil)
+	s, err := scanLines(strings.NewReader(in), noLimit, 10, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

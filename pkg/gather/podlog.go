@@ -30,6 +30,8 @@ func gatherPodLog(ctx context.Context, kube kubernetes.Interface, ns string, pod
 		return sec
 	}
 	sec.Lines = scan.texts()
+	sec.Truncated = scan.truncated
+	sec.LinesOverBudget = max(min(int(tail), scan.matched)-len(sec.Lines), 0)
 	return sec
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
@@ -18,7 +19,9 @@ type Kinded interface {
 // Print writes obj as JSON or YAML. Strings are kept exactly (the model
 // keeps the raw text), but every character a terminal could act on is
 // written as an escape, so `-o json` on a terminal is as safe as the text
-// view and the document still decodes to the same values.
+// view and the document still decodes to the same values; and credentials
+// (a password in a URL, a token) are replaced by text.Redacted wherever
+// they stand, whatever field of whatever kind holds them.
 func Print(w io.Writer, format string, obj Kinded) error {
 	if v, k := obj.OutputKind(); v == "" || k == "" {
 		return fmt.Errorf("output of kind %q has no apiVersion", k) // a programming error
@@ -40,14 +43,84 @@ func Print(w io.Writer, format string, obj Kinded) error {
 	return err
 }
 
-// marshalJSON indents as kubectl does (four spaces) and escapes what
-// encoding/json leaves raw.
+// marshalJSON indents as kubectl does (four spaces).
 func marshalJSON(obj any) ([]byte, error) {
-	data, err := json.MarshalIndent(obj, "", "    ")
+	data, err := indentJSON(obj, "    ")
+	return append(data, '\n'), err
+}
+
+// JSONText is v as indented JSON (two spaces), redacted and escaped as
+// Print does, for a view that shows JSON inline.
+func JSONText(v any) (string, error) {
+	data, err := indentJSON(v, "  ")
+	return string(data), err
+}
+
+// indentJSON encodes v with every string redacted and every character
+// that encoding/json leaves raw but a terminal acts on escaped.
+func indentJSON(v any, indent string) ([]byte, error) {
+	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	return append(escapeRunes(data, jsonEscape), '\n'), nil
+	var compact, out bytes.Buffer
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := redactJSON(dec, &compact); err != nil {
+		return nil, err
+	}
+	if err := json.Indent(&out, compact.Bytes(), "", indent); err != nil {
+		return nil, err
+	}
+	return escapeRunes(out.Bytes(), jsonEscape), nil
+}
+
+// redactJSON copies one JSON value from dec to w, in order, with every
+// string (keys are the output kinds' own names) redacted.
+func redactJSON(dec *json.Decoder, w *bytes.Buffer) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		w.WriteByte(byte(v))
+		for first := true; dec.More(); first = false {
+			if !first {
+				w.WriteByte(',')
+			}
+			if v == '{' {
+				key, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				writeString(w, key.(string))
+				w.WriteByte(':')
+			}
+			if err := redactJSON(dec, w); err != nil {
+				return err
+			}
+		}
+		end, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		w.WriteByte(byte(end.(json.Delim)))
+	case string:
+		writeString(w, text.Redact(v))
+	case json.Number:
+		w.WriteString(string(v))
+	case bool:
+		w.WriteString(strconv.FormatBool(v))
+	case nil:
+		w.WriteString("null")
+	}
+	return nil
+}
+
+func writeString(w *bytes.Buffer, s string) {
+	data, _ := json.Marshal(s) // a string always encodes
+	w.Write(data)
 }
 
 // escapeRunes rewrites every rune that text.Clean would escape. In

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
@@ -32,7 +33,9 @@ func hostile() []string {
 		out = append(out, "a"+string(r)+"b")
 	}
 	return append(out, "\x1b[2J\x1b[H", "\u202e", "\u2066x\u2069", "\ufeff", "\u200b", "\u2028", "\ufffe",
-		"\U000e0001", "true", "123", "null", "- x", "a: b", "#c", "", " lead", "\xff\xfe", "日本語 ✓ 😀")
+		"\U000e0001", "true", "123", "null", "- x", "a: b", "#c", "", " lead", "\xff\xfe", "日本語 ✓ 😀",
+		// what a YAML 1.1 reader would not read as a string
+		"yes", "No", "on", "OFF", "y", "n", "~", "<<", "=", "12:30:00", "0x1F", "0o17", "1_000", ".inf", "-.NaN", "2026-11-25", "1e3")
 }
 
 func TestPrintKeepsValuesAndEscapes(t *testing.T) {
@@ -58,13 +61,15 @@ func TestPrintKeepsValuesAndEscapes(t *testing.T) {
 		if format == JSON {
 			err = json.Unmarshal(buf.Bytes(), &back)
 		} else {
+			// Read it back the way kubectl does (YAML 1.1 through
+			// sigs.k8s.io/yaml), and as YAML 1.2.
+			var data []byte
+			if data, err = sigsyaml.YAMLToJSON(buf.Bytes()); err == nil {
+				err = json.Unmarshal(data, &back)
+			}
 			var generic any
-			if err = yaml.Unmarshal(buf.Bytes(), &generic); err == nil {
-				var data []byte
-				data, err = json.Marshal(generic)
-				if err == nil {
-					err = json.Unmarshal(data, &back)
-				}
+			if err == nil {
+				err = yaml.Unmarshal(buf.Bytes(), &generic)
 			}
 		}
 		if err != nil {
@@ -96,5 +101,18 @@ func TestYAMLKeepsFieldOrderAndKubectlLook(t *testing.T) {
 func TestPrintRefusesAnUnkindedObject(t *testing.T) {
 	if err := Print(&bytes.Buffer{}, JSON, &doc{}); err == nil {
 		t.Error("no error for an object without apiVersion")
+	}
+}
+
+func TestPrintRedactsCredentials(t *testing.T) {
+	in := &doc{APIVersion: APIVersion, Kind: "Test", Message: `Get "https://admin:hunter2@10.0.0.1/apis": Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123`}
+	for _, format := range []string{JSON, YAML} {
+		var buf bytes.Buffer
+		if err := Print(&buf, format, in); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "hunter2") || strings.Contains(buf.String(), "abcdefghijklmnopqrstuvwxyz0123") {
+			t.Errorf("%s: a credential is printed:\n%s", format, buf.String())
+		}
 	}
 }

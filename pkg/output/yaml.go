@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
+	yaml11 "go.yaml.in/yaml/v2"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // marshalYAML converts the JSON encoding to YAML. sigs.k8s.io/yaml, which
@@ -68,7 +71,7 @@ func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
 		}
 		return n, nil
 	case string:
-		return stringNode(v), nil
+		return stringNode(text.Redact(v)), nil
 	case json.Number:
 		tag := "!!int"
 		if bytes.ContainsAny([]byte(v), ".eE") {
@@ -83,15 +86,22 @@ func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
 }
 
-// stringNode is a string scalar; one with a character that must be
-// escaped is double-quoted, the only YAML style with escapes.
+// stringNode is a string scalar. One with a character that must be
+// escaped is double-quoted, the only YAML style with escapes; so is one
+// that a YAML 1.1 reader (sigs.k8s.io/yaml, which kubectl and most
+// Kubernetes tools use) would read as something else: yes, on, 0x1f,
+// 12:30:00, <<. The YAML 1.2 emitter leaves those plain.
 func stringNode(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	for _, r := range s {
 		if r < 0x20 || unsafeRune(r) {
 			n.Style = yaml.DoubleQuotedStyle
-			break
+			return n
 		}
+	}
+	var v any
+	if err := yaml11.Unmarshal([]byte(s), &v); err != nil || v != any(s) {
+		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
 }

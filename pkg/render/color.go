@@ -1,6 +1,9 @@
 package render
 
-import "github.com/logbackup/kubectl-logbackup/pkg/report"
+import (
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
+)
 
 // ANSI SGR codes.
 const (
@@ -10,10 +13,10 @@ const (
 	cyan   = "36"
 )
 
-// paint colours text, which is escaped first: only the colour codes
-// themselves reach the terminal raw.
+// paint colours text of this package's own (a label, a padded column),
+// escaped all the same: only the colour codes reach the terminal raw.
 func (p *printer) paint(code, s string) styled {
-	s = safeArg(s).(string)
+	s = text.Clean(s)
 	if !p.color {
 		return styled(s)
 	}

@@ -63,7 +63,11 @@ func backupSummary(p *printer, r *report.Report) {
 		p.f("  Retry window:  first failure %s, deadline %s (%s)\n", stamp(*s.FirstDetected), stamp(*s.Deadline), left)
 	}
 	if cp := r.Backup.Checkpoint; cp != nil {
-		p.f("  Checkpoint:    %s (TSO %s), lag %s\n", stamp(cp.Time), cp.TSO, duration.HumanDuration(time.Duration(cp.Lag)))
+		lag := "lag " + duration.HumanDuration(time.Duration(cp.Lag))
+		if cp.Time.After(p.now) {
+			lag = "ahead of this machine's clock"
+		}
+		p.f("  Checkpoint:    %s (TSO %s), %s\n", stamp(cp.Time), cp.TSO, lag)
 	} else if b.IsLog() {
 		p.f("  Checkpoint:    none reported yet\n")
 	}
@@ -265,7 +269,18 @@ func podLog(p *printer, s report.PodLogSection) {
 	if p.sectionError(s.Error) {
 		return
 	}
+	if s.Truncated {
+		p.f("  (the log reached --limit-bytes: this is its oldest part within --tail, not its end; raise --limit-bytes)\n")
+	}
+	overBudget(p, s.LinesOverBudget)
 	writeLines(p, s.Lines)
+}
+
+// overBudget says that older lines were left out to bound memory.
+func overBudget(p *printer, n int) {
+	if n > 0 {
+		p.f("  (%s left out, oldest first: the lines kept are limited to 4 MiB)\n", text.Plural(n, "older line"))
+	}
 }
 
 func controller(p *printer, s report.ControllerSection) {
@@ -273,9 +288,13 @@ func controller(p *printer, s report.ControllerSection) {
 	if len(s.Pods) > 0 {
 		p.f("  pods: %s; %d of %d lines mention the backup, last %d shown\n", strings.Join(s.Pods, ", "), s.Matched, s.Scanned, len(s.Lines))
 	}
+	if s.SkippedPods > 0 {
+		p.f("  (%s matching the selector not read: at most 4 are, running and newest first; set --controller-namespace)\n", text.Plural(s.SkippedPods, "more pod"))
+	}
 	if s.Truncated {
 		p.f("  (a log reached --limit-bytes: raise it or narrow --since to see newer lines)\n")
 	}
+	overBudget(p, s.LinesOverBudget)
 	if !p.sectionError(s.Error) || len(s.Lines) > 0 {
 		writeLines(p, s.Lines)
 	}

@@ -44,7 +44,9 @@ func newPrinter(w io.Writer, o Options, now time.Time) *printer {
 type styled string
 
 // f formats a line. The format is this package's own; every argument is
-// drawn safely: strings, errors and Stringers are cut and escaped.
+// drawn safely: strings, errors and Stringers have credentials redacted,
+// are folded to one line (a run of spaces could push text to the start of
+// a screen line and pass it off as a line of its own), cut and escaped.
 func (p *printer) f(format string, a ...any) {
 	if p.err != nil {
 		return
@@ -61,20 +63,22 @@ func safeArg(v any) any {
 	case styled:
 		return string(x)
 	case string:
-		return text.Clean(text.Cut(x, maxField))
+		return safe(x)
 	case error:
-		return text.Clean(text.Cut(x.Error(), maxField))
+		return safe(x.Error())
 	case fmt.Stringer:
-		return text.Clean(text.Cut(x.String(), maxField))
+		return safe(x.String())
 	}
 	return v
 }
+
+func safe(s string) string { return text.OneLine(text.Cut(text.Redact(s), maxField)) }
 
 // line draws one line of a log as it was written, escaped, with its
 // indent and the gutter mark.
 func (p *printer) line(s string) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, "  | %s\n", text.Clean(s))
+		_, p.err = fmt.Fprintf(p.w, "  | %s\n", text.Clean(text.Redact(s)))
 	}
 }
 

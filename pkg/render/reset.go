@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
 	"github.com/logbackup/kubectl-logbackup/pkg/reset"
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
@@ -126,8 +127,14 @@ func ResetOutcome(w io.Writer, out *reset.Outcome, o Options) error {
 func clientDryRun(p *printer, out *reset.Outcome) {
 	p.f("\nDry run (client): nothing was sent. The request would be:\n")
 	p.f("  PATCH %s\n  Content-Type: application/json-patch+json\n", out.PatchPath)
-	for _, line := range strings.Split(reset.IndentPatch(out.Patch), "\n") {
-		p.f("  %s\n", line)
+	// The patch as the JSON it is: escaped the way -o json escapes, so it
+	// is both safe and valid.
+	data, err := output.JSONText(out.Patch)
+	if err != nil {
+		data = fmt.Sprintf("(cannot encode the patch: %v)", err)
+	}
+	for _, line := range strings.Split(data, "\n") {
+		p.f("  %s\n", styled(line))
 	}
 	p.f("\n")
 }

@@ -54,7 +54,7 @@ func table(w io.Writer, indent string, header []string, rows [][]string) error {
 func cells(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
-		out[i] = text.OneLine(text.Cut(v, maxCell))
+		out[i] = text.OneLine(text.Cut(text.Redact(v), maxCell))
 	}
 	return out
 }

@@ -134,6 +134,12 @@ type PodLogSection struct {
 	Lines     []string `json:"lines"`
 	Note      string   `json:"note,omitempty"`
 	Error     string   `json:"error,omitempty"`
+	// Truncated: the log reached --limit-bytes, so it was read only in
+	// part; its last line, when cut there, ends in "… [cut at --limit-bytes]".
+	Truncated bool `json:"truncated,omitempty"`
+	// LinesOverBudget is how many of the last --tail lines were left out,
+	// oldest first, to hold at most 4 MiB (gather.MaxKeptBytes) of lines.
+	LinesOverBudget int `json:"linesOverBudget,omitempty"`
 }
 
 // ControllerSection is what the operator's controller logged about the backup.
@@ -146,6 +152,14 @@ type ControllerSection struct {
 	Truncated bool      `json:"truncated,omitempty"` // limitBytes reached
 	Lines     []string  `json:"lines"`
 	Error     string    `json:"error,omitempty"`
+	// SkippedPods is how many pods matching the selector were not read:
+	// at most 4 (gather.MaxControllerPods) are, Running ones first, the
+	// newest started first; Pods names the ones read.
+	SkippedPods int `json:"skippedPods,omitempty"`
+	// LinesOverBudget is how many of the last --controller-tail matching
+	// lines were left out, oldest first, to hold at most 4 MiB
+	// (gather.MaxKeptBytes) of lines.
+	LinesOverBudget int `json:"linesOverBudget,omitempty"`
 }
 
 // Severity of a finding.

@@ -62,15 +62,20 @@ func Do(ctx context.Context, c backupapi.Clients, p *Plan, o Options) *Outcome {
 		return out
 	case err == nil:
 		out.Outcome = OutcomeReset
-	case answered(err) || o.DryRun:
-		rctx, cancel := step()
-		defer cancel()
-		return refused(rctx, c.Dynamic, p, out, err)
+	case apierrors.IsForbidden(err) && fromAPIServer(err):
+		return out.fail(fmt.Errorf("%w; nothing was changed", backupapi.Access(err, "patch", p.Group, backup.Resource, firstOr(p.subresource(), ""), p.Target.Namespace)))
+	case apierrors.IsNotFound(err) && fromAPIServer(err):
+		return out.fail(&GoneError{Target: p.Target})
+	case o.DryRun:
+		return out.fail(fmt.Errorf("the API server refused the dry run of %s: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
 	default:
-		if !lostAnswer(ctx, c.Dynamic, p, out, err, step) {
+		// A failed test, a webhook's refusal, a proxy's 408 or 5xx, a lost
+		// connection: only the backup itself tells whether the patch was
+		// applied.
+		if !judge(ctx, c.Dynamic, p, out, err, step) {
 			return out
 		}
-		out.Outcome = OutcomeReset // lostAnswer has read it back
+		out.Outcome = OutcomeReset
 	}
 
 	if out.After == nil {
@@ -92,7 +97,7 @@ func Do(ctx context.Context, c backupapi.Clients, p *Plan, o Options) *Outcome {
 	out.By = WhoAmI(ectx, c.Kube)
 	ev, err := RecordEvent(ectx, c.Kube, p, out.After, out.By, o.Now())
 	if err != nil {
-		out.Warnings = append(out.Warnings, "the audit event was not recorded ("+err.Error()+"); the reset itself is done")
+		out.Warnings = append(out.Warnings, "the audit event was not recorded ("+text.Redact(err.Error())+"); the reset itself is done")
 		return out
 	}
 	out.Event = ev.Namespace + "/" + ev.Name
@@ -114,66 +119,44 @@ func patch(ctx context.Context, dyn dynamic.Interface, p *Plan, dryRun bool) (*u
 	return dyn.Resource(p.api().GVR()).Namespace(p.Target.Namespace).Patch(ctx, p.Target.Name, types.JSONPatchType, data, opts, p.subresource()...)
 }
 
-// answered: the API server itself refused the patch, so it was not
-// applied. A 5xx may come from a proxy or a timeout after the write, so
-// it says nothing about whether the patch was applied.
-func answered(err error) bool {
+// fromAPIServer: the error is the API server's own answer (a Status
+// object), not a proxy's or a load balancer's page, which client-go wraps
+// as an "unexpected server response".
+func fromAPIServer(err error) bool {
 	var st apierrors.APIStatus
-	return errors.As(err, &st) && st.Status().Code < 500
-}
-
-// refused explains a patch the API server refused. Whatever the status
-// code, a refusal after which the records differ from the preview is a
-// failed test.
-func refused(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, err error) *Outcome {
-	switch {
-	case apierrors.IsForbidden(err):
-		return out.fail(fmt.Errorf("%w; nothing was changed", backupapi.Access(err, "patch", p.Group, backup.Resource, firstOr(p.subresource(), ""), p.Target.Namespace)))
-	case apierrors.IsNotFound(err):
-		return out.fail(&GoneError{Target: p.Target})
+	if !errors.As(err, &st) || st.Status().Code >= 500 {
+		return false
 	}
-	now, getErr := dyn.Resource(p.api().GVR()).Namespace(p.Target.Namespace).Get(ctx, p.Target.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(getErr) {
-		return out.fail(&GoneError{Target: p.Target})
-	}
-	if getErr == nil {
-		if changed := p.changedIn(now); changed != nil {
-			out.Outcome, out.Changed = OutcomeChanged, changed
-			return out.fail(changed)
+	if d := st.Status().Details; d != nil {
+		for _, c := range d.Causes {
+			if c.Type == metav1.CauseTypeUnexpectedServerResponse {
+				return false
+			}
 		}
 	}
-	return out.fail(fmt.Errorf("the API server refused the patch of %s: %w; nothing was changed", p.Path(), err))
+	return st.Status().Code != 408 && st.Status().Code != 429 // may come after the write went through
 }
 
-// changedIn tells how the backup differs from its preview in what the
-// patch tests (UID, phase, records), or nil when it does not.
-func (p *Plan) changedIn(now *unstructured.Unstructured) *ChangedError {
-	recreated := string(now.GetUID()) != p.UID
-	phase, _ := nestedString(now, "phase")
-	if !recreated && phase == p.Phase && reflect.DeepEqual(storedRecords(now), p.stored) {
-		return nil
-	}
-	b, err := backup.FromUnstructured(now)
-	if err != nil {
-		b = &backup.Backup{} // not a Backup any more: say it was recreated
-		recreated = true
-	}
-	return &ChangedError{Target: p.Target, Shown: len(p.Records), Now: b.Records, Recreated: recreated,
-		PhaseShown: p.Phase, PhaseNow: phase}
-}
-
-// lostAnswer handles a patch whose answer never came: it reads the backup
-// back and fills out. It returns true when the reset was done, so the
-// caller goes on to the audit event.
-func lostAnswer(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, err error, step func() (context.Context, context.CancelFunc)) bool {
+// judge reads the backup back after a patch that did not plainly succeed
+// and fills out. It returns true when the reset was done, so the caller
+// goes on to the audit event.
+func judge(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, err error, step func() (context.Context, context.CancelFunc)) bool {
+	answered := fromAPIServer(err)
 	why := "no answer to the patch"
-	if ctx.Err() != nil {
+	switch {
+	case answered:
+		why = "the API server refused the patch"
+	case ctx.Err() != nil:
 		why = "interrupted while the patch was on its way, and no answer came"
 	}
 	why = fmt.Sprintf("%s (%s)", why, text.Redact(err.Error()))
 	rctx, cancel := step()
 	defer cancel()
 	u, rerr := dyn.Resource(p.api().GVR()).Namespace(p.Target.Namespace).Get(rctx, p.Target.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(rerr) {
+		out.fail(&GoneError{Target: p.Target})
+		return false
+	}
 	if rerr != nil {
 		out.Outcome = OutcomeUnknown
 		out.fail(fmt.Errorf("%s, and reading %s back failed too (%s): the reset may or may not have been applied; check with: kubectl logbackup investigate %s",
@@ -198,8 +181,15 @@ func lostAnswer(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcom
 			out.fail(changed)
 			return false
 		}
-		out.fail(fmt.Errorf("%s; reading %s back shows its previewed %s still there: the reset was not done. Run the command again (its patch cannot remove records you have not seen)",
-			why, p.Target, p.What()))
+		if answered {
+			out.fail(fmt.Errorf("the API server refused the patch of %s: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
+			return false
+		}
+		// The request may still be on its way to the API server (a proxy
+		// holding it): the records being there proves nothing yet.
+		out.Outcome = OutcomeUnknown
+		out.fail(fmt.Errorf("%s; reading %s back shows its previewed %s still there, so the reset has not been applied so far, but the request may still reach the API server. Check with: kubectl logbackup investigate %s; running the command again is safe (its patch cannot remove records you have not seen)",
+			why, p.Target, p.What(), p.Target))
 	default:
 		out.Outcome = OutcomeUnknown
 		out.fail(fmt.Errorf("%s; reading %s back shows only some of the previewed records: whether the reset was applied cannot be told; check with: kubectl logbackup investigate %s",
@@ -316,4 +306,21 @@ func firstOr(s []string, dflt string) string {
 		return dflt
 	}
 	return s[0]
+}
+
+// changedIn tells how the backup differs from its preview in what the
+// patch tests (UID, phase, records), or nil when it does not.
+func (p *Plan) changedIn(now *unstructured.Unstructured) *ChangedError {
+	recreated := string(now.GetUID()) != p.UID
+	phase, _ := nestedString(now, "phase")
+	if !recreated && phase == p.Phase && reflect.DeepEqual(storedRecords(now), p.stored) {
+		return nil
+	}
+	b, err := backup.FromUnstructured(now)
+	if err != nil {
+		b = &backup.Backup{} // not a Backup any more: say it was recreated
+		recreated = true
+	}
+	return &ChangedError{Target: p.Target, Shown: len(p.Records), Now: b.Records, Recreated: recreated,
+		PhaseShown: p.Phase, PhaseNow: phase}
 }

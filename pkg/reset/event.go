@@ -35,16 +35,18 @@ func WhoAmI(ctx context.Context, kube kubernetes.Interface) string {
 
 // EventMessage says who removed how many records.
 func EventMessage(p *Plan, who string) string {
-	if len(p.Records) == 0 || p.Malformed {
+	if p.Malformed || len(p.Records) == 0 {
 		return fmt.Sprintf("%s removed %s with kubectl logbackup reset-retries", who, p.What())
 	}
-	first, last := p.Records[0].RetryNum, p.Records[len(p.Records)-1].RetryNum
-	nums := fmt.Sprintf("retryNum %d", first)
-	if last != first {
-		nums = fmt.Sprintf("retryNum %d-%d", first, last)
+	what := CountRecords(len(p.Records))
+	// The numbers, when the records hold readable ones.
+	if first, last := p.Records[0].RetryNum, p.Records[len(p.Records)-1].RetryNum; first > 0 && last > 0 {
+		what += fmt.Sprintf(" (retryNum %d)", first)
+		if last != first {
+			what = CountRecords(len(p.Records)) + fmt.Sprintf(" (retryNum %d-%d)", first, last)
+		}
 	}
-	return fmt.Sprintf("%s removed %s (%s) from status.backoffRetryStatus with kubectl logbackup reset-retries",
-		who, CountRecords(len(p.Records)), nums)
+	return fmt.Sprintf("%s removed %s from status.backoffRetryStatus with kubectl logbackup reset-retries", who, what)
 }
 
 // RecordEvent writes the audit Event on the backup. The error is one line

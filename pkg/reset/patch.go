@@ -30,11 +30,18 @@ const (
 // phase is tested too: operator v2 checks its retry limit before appending
 // a record, so a backup can turn Failed with the records unchanged, and
 // the preview's warnings were written for the phase it showed.
+//
+// A null inside a list makes the API server's JSON-patch library fail on
+// the test operation (it dereferences the null), so records holding one
+// are guarded by the resourceVersion instead: stricter (any status write
+// refuses the patch), but a reset of such records is rare and can be run
+// again.
 func (p *Plan) Patch() []Op {
-	ops := []Op{
-		{Op: "test", Path: "/metadata/uid", Value: p.UID},
-		{Op: "test", Path: recordsPath, Value: p.stored},
+	guard := Op{Op: "test", Path: recordsPath, Value: p.stored}
+	if nullInList(p.stored) {
+		guard = Op{Op: "test", Path: "/metadata/resourceVersion", Value: p.ResourceVersion}
 	}
+	ops := []Op{{Op: "test", Path: "/metadata/uid", Value: p.UID}, guard}
 	if p.Phase != "" {
 		ops = append(ops, Op{Op: "test", Path: phasePath, Value: p.Phase})
 	}
@@ -61,11 +68,21 @@ func (p *Plan) Path() string {
 	return path
 }
 
-// IndentPatch is the patch as a client dry run shows it.
-func IndentPatch(ops []Op) string {
-	data, err := json.MarshalIndent(ops, "", "  ")
-	if err != nil {
-		return fmt.Sprintf("(cannot encode the patch: %v)", err) // values come from decoded JSON
+// nullInList: a JSON null somewhere inside a list, at any depth.
+func nullInList(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if e == nil || nullInList(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if nullInList(e) {
+				return true
+			}
+		}
 	}
-	return string(data)
+	return false
 }

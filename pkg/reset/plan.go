@@ -19,13 +19,16 @@ import (
 // Plan is the preview of one reset: what the user sees before answering,
 // and exactly what the patch will test and remove.
 type Plan struct {
-	Target        backup.Ref `json:"target"`
-	Group         string     `json:"group"`
-	Version       string     `json:"version"`
-	UID           string     `json:"uid"`
-	Mode          string     `json:"mode"`
-	LogSubcommand string     `json:"logSubcommand,omitempty"`
-	Phase         string     `json:"phase"`
+	Target  backup.Ref `json:"target"`
+	Group   string     `json:"group"`
+	Version string     `json:"version"`
+	UID     string     `json:"uid"`
+	// ResourceVersion is what the patch tests instead of the records when
+	// they hold a null (see Plan.Patch).
+	ResourceVersion string `json:"resourceVersion"`
+	Mode            string `json:"mode"`
+	LogSubcommand   string `json:"logSubcommand,omitempty"`
+	Phase           string `json:"phase"`
 	// StatusSubresource: discovery lists backups/status, so the patch must
 	// go there (operator v2); otherwise to the main resource (v1).
 	StatusSubresource bool                 `json:"statusSubresource"`
@@ -105,6 +108,7 @@ func NewPlan(ctx context.Context, c backupapi.Clients, f backupapi.Found, now ti
 		Group:             b.Group,
 		Version:           b.Version,
 		UID:               b.UID,
+		ResourceVersion:   b.ResourceVersion,
 		Mode:              b.Mode,
 		LogSubcommand:     b.LogSubcommand,
 		Phase:             b.Phase,

@@ -11,11 +11,40 @@ import (
 const Redacted = "xxxxx"
 
 // queryNames are the query parameters that carry credentials (OAuth, AWS,
-// GCS and Azure presigned URLs, BR storage URLs), in lower case.
+// GCS and Azure presigned URLs, BR storage URLs), in lower case. They are
+// also the names of bareNames after ? or & (a form body, a query string).
 var queryNames = []string{"token", "access_token", "refresh_token", "id_token", "client_secret",
 	"password", "passwd", "pwd", "secret", "key", "api_key", "apikey", "signature", "sig",
 	"x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature",
-	"x-goog-credential", "access-key", "secret-access-key", "session-token", "account-key", "sas-token"}
+	"x-goog-credential", "access-key", "secret-access-key", "session-token", "account-key", "sas-token",
+	"access_key", "secret_access_key", "secret-key", "secret_key", "session_token",
+	"aws_secret_access_key", "aws_session_token"}
+
+// bareNames are the names whose value is a credential in name=value
+// outside a URL query (a flag, an environment variable, a log field), in
+// lower case. "key" is not one: BR logs [key=...] for ordinary keys.
+var bareNames = []string{"password", "passwd", "pwd", "token", "secret", "access_key", "access-key",
+	"secret_access_key", "secret-access-key", "secret_key", "secret-key", "session_token", "session-token",
+	"access_token", "refresh_token", "client_secret", "api_key", "apikey",
+	"aws_secret_access_key", "aws_session_token"}
+
+// awsNames may also have blanks around the =, as in ~/.aws/credentials.
+var awsNames = []string{"aws_secret_access_key", "aws_session_token"}
+
+// jsonKeys are the JSON object keys whose string value is a credential, in
+// lower case.
+var jsonKeys = []string{"token", "id_token", "access_token", "accesstoken", "refresh_token", "refreshtoken",
+	"password", "passwd", "secret", "client_secret", "clientsecret", "apikey", "api_key", "api-key",
+	"secretaccesskey", "secret_access_key", "secretkey", "secret_key", "sessiontoken", "session_token",
+	"privatekey", "private_key"}
+
+// tokenHeaders are the header names, besides Authorization and
+// Proxy-Authorization, whose value is a single token, in lower case.
+var tokenHeaders = []string{"x-auth-token", "x-api-key", "x-access-token", "x-vault-token",
+	"x-amz-security-token", "private-token"}
+
+// cookieHeaders have a value that runs to the end of the line.
+var cookieHeaders = []string{"set-cookie", "cookie"}
 
 // ci turns words into alternatives for a regular expression that match
 // them in any ASCII case, and only in ASCII: (?i) would also take the
@@ -37,30 +66,101 @@ func ci(words ...string) string {
 	return b.String()
 }
 
+const (
+	bq = "`"
+
+	// headerSep is what comes between a header name and its value in a
+	// header dump, JSON (also JSON inside a quoted string, \"name\":\"),
+	// or a Go header map (name:[value]).
+	headerSep = `\\?["']?[ \t]*[:=][ \t]*\[?[ \t]*`
+
+	// tokenValue is one token that stops at a blank, a quote, a bracket,
+	// a comma or a semicolon, and does not end in a backslash (which would
+	// escape the quote after it).
+	tokenValue = `(?:[^\s"'\]},;\\]|\\+[^\s"'\]},;\\])+`
+
+	// bareValue is the value of name=value: quoted ("…", '…', or \"…\"
+	// inside a quoted string; group 1, 2 or 3) or up to a blank, a quote,
+	// ] ) } , ; & or a colon that ends it (": connection refused").
+	bareValue = `(?:"((?:[^"\\\r\n]|\\[^\r\n])+)|'([^'\r\n]+)|\\"((?:[^"\\\r\n]|\\[^"\r\n])+)|` +
+		`((?:[^\s"'\]),;&}:\\]|[:\\]+[^\s"'\]),;&}:\\])+))`
+
+	// b64url is a character of base64url.
+	b64url = `[A-Za-z0-9_\-]`
+
+	// hostPattern is a DNS name or an IPv4 address, an IPv6 address in
+	// brackets, or a Go MySQL DSN address (tcp(host:port)), with a port.
+	// The DSN form comes first: RE2 keeps the first alternative that
+	// completes a match, and "tcp" alone is a DNS name.
+	hostPattern = `(?:(?:[Tt][Cc][Pp][46]?|[Uu][Nn][Ii][Xx]|[Uu][Dd][Pp])\([^\s()]*\)|` +
+		`[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9][A-Za-z0-9\-]*)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?`
+
+	// cookieName is a cookie's name (an RFC 6265 token) and its =: a
+	// Cookie or Set-Cookie value starts with one, prose after "cookie:"
+	// does not.
+	cookieName = `[A-Za-z0-9!#$%&*+\-.^_|~]+=`
+)
+
 var (
 	// scheme://user:password@ — the password runs to the last @ before
 	// the end of the authority, as net/url reads it, and may hold quotes
 	// (a quote after the URL is not followed by an @ in the same word).
-	userinfoRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:"'<>` + "`" + `]*:([^\s/?#]*)@`)
+	userinfoRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:"'<>` + bq + `]*:([^\s/?#]*)@`)
 
-	// ?name=value or &name=value for the names in queryNames.
-	queryRE = regexp.MustCompile(`[?&](?:` + ci(queryNames...) + `)=([^&#\s"'<>` + "`" + `]+)`)
+	// ?name=value or &name=value for the names in queryNames; the value
+	// stops at ] or } (not allowed in a URL unencoded: [url=https://...])
+	// and does not end in a colon ("?token=x: connection refused") or a
+	// backslash (a URL in a quoted string: \"https://h/?token=x\").
+	queryRE = regexp.MustCompile(`[?&](?:` + ci(queryNames...) + `)=((?:[^&#\s"'<>` + bq + `\]}:\\]|[:\\]+[^&#\s"'<>` + bq + `\]}:\\])+)`)
 
 	// Authorization: <scheme> <credentials> in a header dump, JSON or a
 	// Go header map. Group 1: the token after a single-token scheme;
 	// group 2: the parameters after a scheme that has several (quoted
 	// strings included, up to the end of the line or an unpaired quote or
 	// a closing bracket); group 3: a value with no known scheme.
-	authRE = regexp.MustCompile(`\b(?:` + ci("authorization") + `)["']?[ \t]*[:=][ \t]*["'\[]?[ \t]*(?:` +
-		`(?:` + ci("bearer", "basic", "token", "apikey", "api-key") + `)[ \t]+([^\s"'\]},;]+)|` +
-		`(?:` + ci("digest", "negotiate", "ntlm", "aws4-hmac-sha256", "hoba", "mutual", "scram-sha-1", "scram-sha-256", "vapid", "dpop", "gnap", "privatetoken", "concealed", "oauth", "hmac") + `)[ \t]+((?:"[^"\r\n]*"|[^\r\n"'\]}` + "`" + `])+)|` +
-		`([^\s"'\]},;]+))`)
+	// "Proxy-Authorization" matches too (\b after the hyphen).
+	authRE = regexp.MustCompile(`\b(?:` + ci("authorization") + `)` + headerSep + `\\?["']?[ \t]*(?:` +
+		`(?:` + ci("bearer", "basic", "token", "apikey", "api-key") + `)[ \t]+(` + tokenValue + `)|` +
+		`(?:` + ci("digest", "negotiate", "ntlm", "aws4-hmac-sha256", "hoba", "mutual", "scram-sha-1", "scram-sha-256", "vapid", "dpop", "gnap", "privatetoken", "concealed", "oauth", "hmac") + `)[ \t]+((?:"[^"\r\n]*"|[^\r\n"'\]}` + bq + `])+)|` +
+		`(` + tokenValue + `))`)
 
-	// Bearer <token68>, the token not ending in a full stop.
-	bearerRE = regexp.MustCompile(`\b(?:` + ci("bearer") + `)[ \t]+([A-Za-z0-9\-._~+/]*[A-Za-z0-9\-_~+/]=*)`)
+	// X-Auth-Token: <token> and the other tokenHeaders (group 1), and
+	// Cookie: or Set-Cookie: name=<anything> to the end of the line, a
+	// closing bracket or an unpaired quote (groups 2 to 4: in double
+	// quotes, in single quotes, or not quoted).
+	headerRE = regexp.MustCompile(`\b(?:` + ci(tokenHeaders...) + `)` + headerSep + `\\?["']?[ \t]*(` + tokenValue + `)|` +
+		`\b(?:` + ci(cookieHeaders...) + `)` + headerSep + `(?:\\?"(` + cookieName + `(?:[^"\\\r\n]|\\[^"\r\n])*)|'(` + cookieName + `(?:[^'\\\r\n]|\\[^'\r\n])*)|` +
+		`(` + cookieName + `(?:"[^"\r\n]*"|'[^'\r\n]*'|[^\r\n"'\]}\\]|\\[^"\r\n])*))`)
+
+	// "key": "value" for the keys in jsonKeys (group 1), and the same
+	// inside a JSON string, \"key\": \"value\" (group 2); the value keeps
+	// its escapes to its closing quote, so the JSON stays valid.
+	jsonRE = regexp.MustCompile(`"(?:` + ci(jsonKeys...) + `)"\s*:\s*"((?:[^"\\\r\n]|\\[^\r\n])+)|` +
+		`\\"(?:` + ci(jsonKeys...) + `)\\"\s*:\s*\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n]))+)`)
+
+	// name=value for the names in bareNames at the start of a word (of
+	// the text, or after a blank, [ ( { , ; . = - or a quote: --password=,
+	// --s3.secret-access-key=); aws_* names also with blanks around =.
+	bareRE = regexp.MustCompile(`(?:^|[\s\[({,;.=\-"'])(?:(?:` + ci(bareNames...) + `)=|(?:` + ci(awsNames...) + `)[ \t]*=[ \t]*)` + bareValue)
+
+	// Bearer <token68>, the token not ending in a full stop. An = is
+	// taken anywhere in it, not only at the end as in token68, so that
+	// the rest of a word after an = is not left to the next pass.
+	bearerRE = regexp.MustCompile(`\b(?:` + ci("bearer") + `)[ \t]+([A-Za-z0-9\-._~+/=]*[A-Za-z0-9\-_~+/=])`)
 
 	// Basic <base64>.
 	basicRE = regexp.MustCompile(`\b(?:` + ci("basic") + `)[ \t]+([A-Za-z0-9+/]+={0,2})`)
+
+	// A JWT (JWS or JWE): base64url segments joined by dots, the first
+	// (a JSON header) starting with eyJ, three at least of 10 characters
+	// or more, not inside a longer word.
+	jwtRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9_\-])(eyJ` + b64url + `{7,}\.` + b64url + `{10,}\.` + b64url + `{10,}(?:\.` + b64url + `+)*)`)
+
+	// user:password@host with no scheme (--server admin:pw@10.0.0.1:1,
+	// a Go MySQL DSN root:pw@tcp(tidb:4000)/db), as a whole word: at the
+	// start of the text or after a blank or a quote, the user without a
+	// slash, and what follows the host checked by hostEnd.
+	bareUserinfoRE = regexp.MustCompile(`(?:^|[\s"'])[^\s"'/@:]+:([^\s/]+)@` + hostPattern)
 )
 
 // Redact takes credentials out of free text (an error message from a
@@ -69,44 +169,103 @@ var (
 //   - the password in the userinfo of a URL of any scheme, wherever the
 //     URL is in the text: "https://user:secret@host" becomes
 //     "https://user:xxxxx@host" (as net/url's URL.Redacted);
-//   - the value of the query parameters token, access_token,
-//     refresh_token, id_token, client_secret, password, passwd, pwd,
-//     secret, key, api_key, apikey, signature, sig, X-Amz-Signature,
-//     X-Amz-Credential, X-Amz-Security-Token, X-Goog-Signature,
-//     X-Goog-Credential, access-key, secret-access-key, session-token,
-//     account-key, sas-token (names in any ASCII case, after ? or &);
-//   - the credentials of an Authorization header ("Authorization: Bearer
-//     xxxxx", "Authorization: Digest xxxxx", "Authorization: xxxxx");
+//   - the password in user:password@host with no scheme, when it is a
+//     whole word and host is a DNS name, an IP address or a Go MySQL DSN
+//     address, with an optional port ("--server admin:xxxxx@10.0.0.1:1",
+//     "root:xxxxx@tcp(tidb:4000)/test"); not after mailto:, sip:, sips:,
+//     xmpp: or tel:;
+//   - the value of the query parameters in queryNames after ? or &
+//     (token, access_token, password, key, signature, X-Amz-Signature,
+//     ...; names in any ASCII case), up to &, #, a blank, a quote, or a
+//     colon before a blank ("?token=xxxxx: connection refused");
+//   - the credentials of an Authorization or Proxy-Authorization header
+//     ("Authorization: Bearer xxxxx", "Authorization: Digest xxxxx",
+//     "Authorization: xxxxx"), and the value of the headers X-Auth-Token,
+//     X-Api-Key, X-Access-Token, X-Vault-Token, X-Amz-Security-Token and
+//     Private-Token (one token) and Cookie and Set-Cookie (to the end of
+//     the line, a closing bracket or an unpaired quote), as a header
+//     line, in JSON or in a Go header map;
+//   - the string value of the JSON keys in jsonKeys (token, password,
+//     secret, access_token, refresh_token, client_secret, apiKey,
+//     api_key, secretAccessKey, secret_access_key, sessionToken,
+//     privateKey, ...; any ASCII case, any blanks around the colon), also
+//     inside a JSON string (\"password\":\"xxxxx\"); escapes are kept
+//     whole, so the JSON stays valid;
+//   - name=value for the names in bareNames (password, passwd, pwd,
+//     token, secret, access_key, access-key, secret_access_key,
+//     secret-access-key, secret_key, secret-key, session_token,
+//     session-token, access_token, refresh_token, client_secret, api_key,
+//     apikey, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; any ASCII case) at
+//     the start of a word, flags (--password=xxxxx) included, the value
+//     quoted or up to a blank, a quote, ] ) } , ; & or a colon before a
+//     blank; never key= alone;
 //   - a token after "Bearer " anywhere, when it looks like one (it has a
 //     character other than a letter, or is 20 letters or more, so the
 //     prose "bearer token" stays);
 //   - the value after "Basic " anywhere when it is base64 for
-//     "user:password".
+//     "user:password";
+//   - a JWT anywhere: base64url segments joined by dots, the first
+//     starting with eyJ, three at least 10 characters long.
 //
 // Each credential becomes Redacted ("xxxxx"); the rest of the text is kept
-// byte for byte. Redact works on raw text, before Clean or OneLine, and
-// should come before Cut: a secret split by a cut is not recognised. It
-// runs in linear time (Go regular expressions); a quick scan first picks
-// the expressions that can match, and s is returned as it is, without
-// allocating, when none can.
-func Redact(s string) string { return redact(s, lookFor(s)) }
+// byte for byte, and Redact(Redact(s)) == Redact(s) (the expressions run
+// again while the text changes, a bounded number of times). Redact works on raw
+// text, before Clean or OneLine, and should come before Cut: a secret
+// split by a cut is not recognised. It runs in linear time (Go regular
+// expressions); a quick scan first picks the expressions that can match,
+// and s is returned as it is, without allocating, when none can.
+func Redact(s string) string { return redactFix(s, lookFor) }
+
+// maxPasses bounds the passes of redactFix. A pass only repeats when the
+// one before replaced something, and in practice one or two more settle
+// it; the bound keeps Redact linear whatever the text.
+const maxPasses = 6
+
+// redactFix runs the expressions that scan selects, again and again while
+// the text changes: a value replaced by one expression can make a match
+// for one that ran before it ("&sig=:<admin:@h", where the userinfo
+// password "<admin:" held the < that ended the query value).
+func redactFix(s string, scan func(string) int) string {
+	for range maxPasses {
+		want := scan(s)
+		if want == 0 {
+			return s
+		}
+		r := redact(s, want)
+		if r == s {
+			return s
+		}
+		s = r
+	}
+	return s
+}
+
+// rules are the expressions of Redact in the order they run, each with
+// the bit of lookFor that selects it and the check (if any) that a match
+// must pass.
+var rules = []struct {
+	want int
+	re   *regexp.Regexp
+	ok   func(s string, start, end, matchEnd int) bool
+}{
+	{wantUserinfo, userinfoRE, nil},
+	{wantQuery, queryRE, nil},
+	{wantAuth, authRE, nil},
+	{wantHeader, headerRE, nil},
+	{wantJSON, jsonRE, nil},
+	{wantBare, bareRE, nil},
+	{wantBearer, bearerRE, bearerToken},
+	{wantBasic, basicRE, basicCredentials},
+	{wantJWT, jwtRE, nil},
+	{wantBareUserinfo, bareUserinfoRE, hostEnd},
+}
 
 // redact runs the expressions of Redact that want selects (wantAll: all).
 func redact(s string, want int) string {
-	if want&wantUserinfo != 0 {
-		s = replaceGroups(s, userinfoRE, nil)
-	}
-	if want&wantQuery != 0 {
-		s = replaceGroups(s, queryRE, nil)
-	}
-	if want&wantAuth != 0 {
-		s = replaceGroups(s, authRE, nil)
-	}
-	if want&wantBearer != 0 {
-		s = replaceGroups(s, bearerRE, bearerToken)
-	}
-	if want&wantBasic != 0 {
-		s = replaceGroups(s, basicRE, basicCredentials)
+	for _, r := range rules {
+		if want&r.want != 0 {
+			s = replaceGroups(s, r.re, r.ok)
+		}
 	}
 	return s
 }
@@ -151,7 +310,7 @@ func replaceGroups(s string, re *regexp.Regexp, ok func(s string, start, end, ma
 // leaves an auth-param (Bearer realm="x") alone.
 func bearerToken(s string, start, end, matchEnd int) bool {
 	v := s[start:end]
-	if strings.HasSuffix(v, "=") && matchEnd < len(s) && (s[matchEnd] == '"' || isAlnum(s[matchEnd])) {
+	if strings.HasSuffix(v, "=") && matchEnd < len(s) && s[matchEnd] == '"' {
 		return false
 	}
 	if len(v) >= 20 {
@@ -178,6 +337,38 @@ func basicCredentials(s string, start, end, matchEnd int) bool {
 	return err == nil && strings.IndexByte(string(d), ':') >= 0
 }
 
+// hostEnd accepts user:password@host when the host ends the word: what
+// follows is the end of the text, a blank, a quote, / ? , ; ) ] } >, or
+// . or : before a blank or the end; and the user is not a URI scheme
+// that takes no //, as in mailto:someone@example.com.
+func hostEnd(s string, start, end, matchEnd int) bool {
+	if matchEnd < len(s) {
+		switch c := s[matchEnd]; c {
+		case ' ', '\t', '\n', '\r', '\f', '"', '\'', '/', '?', ',', ';', ')', ']', '}', '>':
+		case '.', ':':
+			if matchEnd+1 < len(s) && !isSpace(s[matchEnd+1]) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	u := start - 1 // the colon after the user
+	for u > 0 && !isSpace(s[u-1]) && s[u-1] != '"' && s[u-1] != '\'' {
+		u--
+	}
+	switch strings.ToLower(s[u : start-1]) {
+	case "mailto", "sip", "sips", "xmpp", "tel":
+		return false
+	}
+	return true
+}
+
+// isSpace is \s of Go regular expressions.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+}
+
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
@@ -186,39 +377,100 @@ const (
 	wantUserinfo = 1 << iota
 	wantQuery
 	wantAuth
+	wantHeader
+	wantJSON
+	wantBare
 	wantBearer
 	wantBasic
-	wantAll = wantUserinfo | wantQuery | wantAuth | wantBearer | wantBasic
+	wantJWT
+	wantBareUserinfo
+	wantAll = 1<<iota - 1
 )
 
+// The first or last bytes of the names lookFor looks for, in both cases.
+var (
+	queryFirst  = nameBytes(queryNames, 0)
+	jsonFirst   = nameBytes(jsonKeys, 0)
+	headerFirst = nameBytes(tokenHeaders, 0)
+	bareLast    = nameBytes(append(bareNames[:len(bareNames):len(bareNames)], awsNames...), -1)
+)
+
+// nameBytes is the set of the bytes at i (-1: the last) of names, in
+// both cases.
+func nameBytes(names []string, i int) (t [256]bool) {
+	for _, n := range names {
+		c := n[(i+len(n))%len(n)]
+		t[c] = true
+		if 'a' <= c && c <= 'z' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
+}
+
+// scanBytes are the bytes that lookFor looks at.
+var scanBytes = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r\f@:?&=\"aAbBcCxXpPe") {
+		t[c] = true
+	}
+	return t
+}()
+
 // lookFor is a quick scan for what each expression of Redact needs to
-// match, so that only those that can match run.
+// match, so that only those that can match run. It may say yes to an
+// expression that then finds nothing, never no to one that would match.
 func lookFor(s string) int {
 	want, at, scheme := 0, false, false
+	lastSpace, lastColon := -1, -1
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		c := s[i]
+		if !scanBytes[c] {
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r', '\f':
+			lastSpace = i
 		case '@':
 			at = true
+			if lastColon > lastSpace {
+				want |= wantBareUserinfo
+			}
 		case ':':
+			lastColon = i
 			scheme = scheme || strings.HasPrefix(s[i:], "://")
 		case '?', '&':
-			if want&wantQuery == 0 {
-				for _, name := range queryNames {
-					if rest := s[i+1:]; hasPrefixFold(rest, name) && len(rest) > len(name) && rest[len(name)] == '=' {
-						want |= wantQuery
-						break
-					}
-				}
+			if want&wantQuery == 0 && nameAt(s[i+1:], queryNames, &queryFirst, "=") {
+				want |= wantQuery
+			}
+		case '=':
+			if want&wantBare == 0 && bareNameBefore(s, i) {
+				want |= wantBare
+			}
+		case '"':
+			if want&wantJSON == 0 && (nameAt(s[i+1:], jsonKeys, &jsonFirst, `"`) || nameAt(s[i+1:], jsonKeys, &jsonFirst, `\"`)) {
+				want |= wantJSON
 			}
 		case 'b', 'B':
-			if hasPrefixFold(s[i:], "bearer") {
+			if hasPrefixFold(s[i:], "bearer") && blankAt(s, i+6) {
 				want |= wantBearer
-			} else if hasPrefixFold(s[i:], "basic") {
+			} else if hasPrefixFold(s[i:], "basic") && blankAt(s, i+5) {
 				want |= wantBasic
 			}
 		case 'a', 'A':
 			if hasPrefixFold(s[i:], "authorization") {
 				want |= wantAuth
+			}
+		case 'c', 'C':
+			if hasPrefixFold(s[i:], "cookie") {
+				want |= wantHeader
+			}
+		case 'x', 'X', 'p', 'P':
+			if want&wantHeader == 0 && nameAt(s[i:], tokenHeaders, &headerFirst, "") {
+				want |= wantHeader
+			}
+		case 'e':
+			if strings.HasPrefix(s[i:], "eyJ") {
+				want |= wantJWT
 			}
 		}
 	}
@@ -226,6 +478,48 @@ func lookFor(s string) int {
 		want |= wantUserinfo
 	}
 	return want
+}
+
+// blankAt tells whether s[i] is a space or a tab.
+func blankAt(s string, i int) bool { return i < len(s) && (s[i] == ' ' || s[i] == '\t') }
+
+// nameAt tells whether s starts with one of names (lower case, matched in
+// any ASCII case) followed by after; first holds their first bytes.
+func nameAt(s string, names []string, first *[256]bool, after string) bool {
+	if len(s) == 0 || !first[s[0]] {
+		return false
+	}
+	for _, name := range names {
+		if hasPrefixFold(s, name) && strings.HasPrefix(s[len(name):], after) {
+			return true
+		}
+	}
+	return false
+}
+
+// bareNameBefore tells whether the = at s[i] ends name= for a name in
+// bareNames at the start of a word as bareRE reads it (or aws_...[ \t]*=).
+func bareNameBefore(s string, i int) bool {
+	if i > 0 && bareLast[s[i-1]] && hasNameBefore(s[:i], bareNames) {
+		return true
+	}
+	j := i
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	return j > 0 && bareLast[s[j-1]] && hasNameBefore(s[:j], awsNames)
+}
+
+// hasNameBefore tells whether s ends with one of names (in any ASCII
+// case) after the start of s or a byte that starts a word for bareRE.
+func hasNameBefore(s string, names []string) bool {
+	for _, name := range names {
+		n := len(s) - len(name)
+		if n >= 0 && hasPrefixFold(s[n:], name) && (n == 0 || strings.IndexByte(" \t\n\r\f[({,;.=-\"'", s[n-1]) >= 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasPrefixFold is strings.HasPrefix ignoring ASCII case; prefix is lower

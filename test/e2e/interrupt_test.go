@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -61,8 +64,9 @@ func TestLostAnswerIsReadBack(t *testing.T) {
 	}
 }
 
-// The proxy dropped the PATCH: the backup is read back, the reset is
-// reported not done, nothing is audited, exit 1.
+// The proxy dropped the PATCH: the backup is read back, shows the records,
+// and the command says the reset has not been applied so far (the request
+// could still reach the API server), audits nothing and exits 1.
 func TestDroppedPatchIsReportedNotDone(t *testing.T) {
 	name := "dropped-patch"
 	u := retryingIn(t, backup.GroupV2, hostileNS, name, 2)
@@ -72,7 +76,7 @@ func TestDroppedPatchIsReportedNotDone(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	assertOneLineError(t, r.stderr, "the reset was not done")
+	assertOneLineError(t, r.stderr, "the reset has not been applied so far, but the request may still reach the API server")
 	if len(storedIn(t, backup.GroupV2, hostileNS, name)) != 2 || len(resetEvents(t, u)) != 0 {
 		t.Error("records removed, or an event written, for a reset not done")
 	}
@@ -94,5 +98,60 @@ func TestInterruptDuringInvestigate(t *testing.T) {
 	}
 	mustContain(t, r.stdout, "INTERRUPTED: this report is partial", "Backup tidb/nightly", "Retries exhausted",
 		"interrupted before it could get pods/log")
-	assertOneLineError(t, r.stderr, "interrupted by Ctrl-C (SIGINT): the report above is partial")
+	assertOneLineError(t, r.stderr, "interrupted by Ctrl-C (SIGINT): the report is partial")
+}
+
+// The API server applied the patch, then the proxy answered 408: only the
+// backup tells what happened, and it says the reset was done.
+func TestProxyRefusalAfterTheWriteIsReadBack(t *testing.T) {
+	name := "late-408"
+	u := retryingIn(t, backup.GroupV2, hostileNS, name, 1)
+	proxy := newHoldingProxy(t, isPatch, true)
+	proxy.answer = func(w http.ResponseWriter) { http.Error(w, "request timeout", http.StatusRequestTimeout) }
+	proxy.release()
+	r := plugin(t, "--kubeconfig", proxy.kubeconfig(t, hostileNS), "reset-retries", name, "--yes")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	mustContain(t, r.stdout, "the reset was done", "Audit event:")
+	if len(resetEvents(t, u)) != 1 {
+		t.Error("not audited")
+	}
+}
+
+// The reader of the output goes away (| head) while a reset is on its way:
+// the reset is seen through, the next backup is handled too, and the exit
+// code says success, with a warning.
+func TestClosedOutputDoesNotAbandonResets(t *testing.T) {
+	first, second := "pipe-first", "pipe-second"
+	u1 := retryingIn(t, backup.GroupV1, hostileNS, first, 1)
+	u2 := retryingIn(t, backup.GroupV1, hostileNS, second, 1)
+	proxy := newHoldingProxy(t, func(r *http.Request) bool { return isPatch(r) && strings.HasSuffix(r.URL.Path, "/"+first) }, true)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, s.bin, "--kubeconfig", proxy.kubeconfig(t, hostileNS), "reset-retries", first, second, "--yes")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proxy.waitSeen(t)
+	_ = stdout.Close() // the reader is gone before the answer comes
+	proxy.release()
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 0 || !strings.Contains(stderr.String(), "the reset itself is done") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if len(resetEvents(t, u1)) != 1 || len(resetEvents(t, u2)) != 1 {
+		t.Error("a reset was abandoned when the output went away")
+	}
 }

@@ -259,3 +259,26 @@ func TestResetPromptInterrupted(t *testing.T) {
 	mustContain(t, out, "error: interrupted by Ctrl-C (SIGINT): no answer was given; nothing was changed")
 	mustHaveRecords(t, backup.GroupV1, name, 2)
 }
+
+// An answer counts only for the question on the screen: a "y" typed ahead
+// at the first question is not taken for the second, whose preview (and
+// warnings) had not been drawn yet.
+func TestResetTypedAheadAnswerIsNotTaken(t *testing.T) {
+	first, second := uniqueName(t)+"-1", uniqueName(t)+"-2"
+	retrying(t, backup.GroupV1, first, "RetryFailed", 1)
+	retrying(t, backup.GroupV2, second, "Failed", 2)
+	term := startTerminal(t, "reset-retries", resetNSv1+"/"+first, resetNSv2+"/"+second)
+	term.expect("Remove 1 retry record from reset-v1/"+first+prompt, 1)
+	term.answer("y\ny\n")
+	term.expect("Remove 2 retry records from reset-v2/"+second+prompt, 1)
+	time.Sleep(500 * time.Millisecond) // a taken answer would act now
+	mustHaveRecords(t, backup.GroupV2, second, 2)
+	term.answer("n\n")
+	code, out := term.wait()
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	mustContain(t, out, "WARNING: The phase is already Failed", "Not reset: reset-v2/"+second+" is unchanged.")
+	mustHaveRecords(t, backup.GroupV1, first, 0)
+	mustHaveRecords(t, backup.GroupV2, second, 2)
+}

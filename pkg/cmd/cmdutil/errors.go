@@ -50,5 +50,9 @@ func rootCause(err error) string {
 // credentials taken out and control characters made visible (an error
 // can quote a webhook's or a proxy's answer).
 func OneLine(err error) string {
-	return "error: " + text.OneLine(text.Redact(err.Error()))
+	return "error: " + text.OneLine(text.Cut(text.Redact(err.Error()), maxErrorBytes))
 }
+
+// maxErrorBytes: an error line longer than this (a 100 kB argument quoted
+// back) is cut, keeping its start and its end.
+const maxErrorBytes = 4096

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -104,8 +105,18 @@ func clientsFor(cfg *rest.Config) (backupapi.Clients, error) {
 // redactHost keeps a password in --server out of every message, as
 // kubectl does.
 func redactHost(host string) string {
-	if u, err := url.Parse(host); err == nil && u.User != nil {
-		return u.Redacted()
+	withScheme := host
+	if !strings.Contains(host, "://") {
+		withScheme = "https://" + host // client-go's reading of a bare host
+	}
+	if u, err := url.Parse(withScheme); err == nil && u.User != nil {
+		if _, hasPassword := u.User.Password(); hasPassword {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		if withScheme != host {
+			return strings.TrimPrefix(u.String(), "https://")
+		}
+		return u.String()
 	}
 	return host
 }

@@ -79,12 +79,18 @@ func TestRedactHost(t *testing.T) {
 	if got := redactHost("https://10.0.0.1:6443"); got != "https://10.0.0.1:6443" {
 		t.Errorf("redactHost = %q", got)
 	}
+	if got := redactHost("admin:hunter2@127.0.0.1:1"); got != "admin:xxxxx@127.0.0.1:1" {
+		t.Errorf("redactHost of a bare host = %q", got)
+	}
 }
 
 func TestOneLineRedactsAndEscapes(t *testing.T) {
 	got := OneLine(errors.New("Get \"https://u:hunter2@h/x\": webhook said \x1b[2J\nbye"))
 	if strings.Contains(got, "hunter2") || strings.ContainsAny(got, "\x1b\n") {
 		t.Errorf("OneLine = %q", got)
+	}
+	if got := OneLine(errors.New(strings.Repeat("x", 100000) + " the end")); len(got) > 4200 || !strings.HasSuffix(got, " the end") {
+		t.Errorf("a 100 kB error gave %d bytes", len(got))
 	}
 }
 

@@ -132,7 +132,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.print(rep); err != nil {
 		return err
 	}
-	return cmdutil.InterruptedError(ctx, "the report above is partial: the sections not read say so")
+	return cmdutil.InterruptedError(ctx, "the report is partial: the sections not read say so")
 }
 
 func (o *Options) print(rep *report.Report) error {

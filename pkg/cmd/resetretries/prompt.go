@@ -1,7 +1,6 @@
 package resetretries
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -18,16 +17,41 @@ func IsTerminal(in io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// prompter asks yes/no questions on one input. It keeps one buffered
-// reader so that answers typed ahead for later questions are not lost.
+// prompter asks yes/no questions on one input. An answer counts only for
+// the question on the screen: input typed before a question was shown
+// (a "y" typed ahead while a later preview and its warnings were still
+// being drawn) is discarded on a terminal, and nothing is read ahead.
 type prompter struct {
-	in  *bufio.Reader
+	in  io.Reader
 	out io.Writer
 }
 
 func newPrompter(in io.Reader, out io.Writer) *prompter {
-	return &prompter{in: bufio.NewReader(in), out: out}
+	return &prompter{in: in, out: out}
 }
+
+// readLine reads up to a newline one byte at a time, so that nothing past
+// the answer is consumed.
+func readLine(in io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) < maxAnswer {
+		n, err := in.Read(b)
+		if n == 1 {
+			line = append(line, b[0])
+			if b[0] == '\n' {
+				return string(line), nil
+			}
+		}
+		if err != nil {
+			return string(line), err
+		}
+	}
+	return string(line), nil // far too long for y or yes: it is no
+}
+
+// maxAnswer bounds what one answer may hold.
+const maxAnswer = 256
 
 // answer is one line read from the input.
 type answer struct {
@@ -39,12 +63,15 @@ type answer struct {
 // case). An empty line, anything else and the end of the input are no. Ctrl-C
 // cancels ctx and returns its error at once, even while the read waits.
 func (p *prompter) confirm(ctx context.Context, question string) (bool, error) {
+	if f, ok := p.in.(*os.File); ok && IsTerminal(f) {
+		discardTypedAhead(f)
+	}
 	if _, err := fmt.Fprintf(p.out, "%s [y/N] ", question); err != nil {
 		return false, err
 	}
 	got := make(chan answer, 1)
 	go func() {
-		line, err := p.in.ReadString('\n')
+		line, err := readLine(p.in)
 		got <- answer{line, err}
 	}()
 	select {

@@ -97,6 +97,10 @@ func (r *run) batch(ctx context.Context, items []item) {
 	var plans []*reset.Plan
 	var outs []*reset.Outcome
 	for _, it := range items {
+		if ctx.Err() != nil { // interrupted: the rest is not even previewed
+			r.skipped(it.ref)
+			continue
+		}
 		p, err := r.plan(ctx, it)
 		if err != nil {
 			r.fail(r.result.Add(it.ref, nil), r.o.fatal(ctx, err, "nothing was changed"))
@@ -112,6 +116,12 @@ func (r *run) batch(ctx context.Context, items []item) {
 		plans, outs = append(plans, p), append(outs, r.result.Add(it.ref, p))
 	}
 	if len(plans) == 0 {
+		return
+	}
+	if ctx.Err() != nil { // interrupted while previewing: nothing to ask
+		for _, out := range outs {
+			out.Outcome = reset.OutcomeSkipped
+		}
 		return
 	}
 	switch r.o.dryRun.Value() {
@@ -176,6 +186,10 @@ func (r *run) plan(ctx context.Context, it item) (*reset.Plan, error) {
 // skipped.
 func (r *run) apply(ctx context.Context, plans []*reset.Plan, outs []*reset.Outcome, dryRun bool) {
 	for i, p := range plans {
+		if ctx.Err() != nil { // interrupted before this one was sent
+			outs[i].Outcome = reset.OutcomeSkipped
+			continue
+		}
 		told := make(chan struct{})
 		stop := context.AfterFunc(ctx, func() {
 			defer close(told)
