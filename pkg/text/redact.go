@@ -79,10 +79,17 @@ const (
 	// escape the quote after it).
 	tokenValue = `(?:[^\s"'\]},;\\]|\\+[^\s"'\]},;\\])+`
 
+	// quotedChar is a character of a JSON string, escapes whole.
+	quotedChar = `(?:[^"\\\r\n]|\\[^\r\n])`
+
+	// nestedChar is a character of a JSON string inside a JSON string
+	// (\"a\\\"b\" for a"b), escapes whole: the string ends at \" alone.
+	nestedChar = `(?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n]))`
+
 	// bareValue is the value of name=value: quoted ("…", '…', or \"…\"
 	// inside a quoted string; group 1, 2 or 3) or up to a blank, a quote,
 	// ] ) } , ; & or a colon that ends it (": connection refused").
-	bareValue = `(?:"((?:[^"\\\r\n]|\\[^\r\n])+)|'([^'\r\n]+)|\\"((?:[^"\\\r\n]|\\[^"\r\n])+)|` +
+	bareValue = `(?:"(` + quotedChar + `+)|'([^'\r\n]+)|\\"(` + nestedChar + `+)|` +
 		`((?:[^\s"'\]),;&}:\\]|[:\\]+[^\s"'\]),;&}:\\])+))`
 
 	// b64url is a character of base64url.
@@ -126,17 +133,19 @@ var (
 
 	// X-Auth-Token: <token> and the other tokenHeaders (group 1), and
 	// Cookie: or Set-Cookie: name=<anything> to the end of the line, a
-	// closing bracket or an unpaired quote (groups 2 to 4: in double
-	// quotes, in single quotes, or not quoted).
+	// closing bracket or an unpaired quote (groups 2 to 5: in double
+	// quotes, in \" inside a quoted string, in single quotes, or not
+	// quoted).
 	headerRE = regexp.MustCompile(`\b(?:` + ci(tokenHeaders...) + `)` + headerSep + `\\?["']?[ \t]*(` + tokenValue + `)|` +
-		`\b(?:` + ci(cookieHeaders...) + `)` + headerSep + `(?:\\?"(` + cookieName + `(?:[^"\\\r\n]|\\[^"\r\n])*)|'(` + cookieName + `(?:[^'\\\r\n]|\\[^'\r\n])*)|` +
+		`\b(?:` + ci(cookieHeaders...) + `)` + headerSep + `(?:"(` + cookieName + quotedChar + `*)|\\"(` + cookieName + nestedChar + `*)|` +
+		`'(` + cookieName + `(?:[^'\\\r\n]|\\[^'\r\n])*)|` +
 		`(` + cookieName + `(?:"[^"\r\n]*"|'[^'\r\n]*'|[^\r\n"'\]}\\]|\\[^"\r\n])*))`)
 
 	// "key": "value" for the keys in jsonKeys (group 1), and the same
 	// inside a JSON string, \"key\": \"value\" (group 2); the value keeps
 	// its escapes to its closing quote, so the JSON stays valid.
-	jsonRE = regexp.MustCompile(`"(?:` + ci(jsonKeys...) + `)"\s*:\s*"((?:[^"\\\r\n]|\\[^\r\n])+)|` +
-		`\\"(?:` + ci(jsonKeys...) + `)\\"\s*:\s*\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n]))+)`)
+	jsonRE = regexp.MustCompile(`"(?:` + ci(jsonKeys...) + `)"\s*:\s*"(` + quotedChar + `+)|` +
+		`\\"(?:` + ci(jsonKeys...) + `)\\"\s*:\s*\\"(` + nestedChar + `+)`)
 
 	// name=value for the names in bareNames at the start of a word (of
 	// the text, or after a blank, [ ( { , ; . = - or a quote: --password=,
@@ -176,8 +185,8 @@ var (
 //     xmpp: or tel:;
 //   - the value of the query parameters in queryNames after ? or &
 //     (token, access_token, password, key, signature, X-Amz-Signature,
-//     ...; names in any ASCII case), up to &, #, a blank, a quote, or a
-//     colon before a blank ("?token=xxxxx: connection refused");
+//     ...; names in any ASCII case), up to &, #, a blank, a quote, ] or
+//     }, and not ending in a colon ("?token=xxxxx: connection refused");
 //   - the credentials of an Authorization or Proxy-Authorization header
 //     ("Authorization: Bearer xxxxx", "Authorization: Digest xxxxx",
 //     "Authorization: xxxxx"), and the value of the headers X-Auth-Token,
@@ -188,7 +197,7 @@ var (
 //   - the string value of the JSON keys in jsonKeys (token, password,
 //     secret, access_token, refresh_token, client_secret, apiKey,
 //     api_key, secretAccessKey, secret_access_key, sessionToken,
-//     privateKey, ...; any ASCII case, any blanks around the colon), also
+//     privateKey, ...; any ASCII case, any white space around the colon), also
 //     inside a JSON string (\"password\":\"xxxxx\"); escapes are kept
 //     whole, so the JSON stays valid;
 //   - name=value for the names in bareNames (password, passwd, pwd,
@@ -208,10 +217,10 @@ var (
 //     starting with eyJ, three at least 10 characters long.
 //
 // Each credential becomes Redacted ("xxxxx"); the rest of the text is kept
-// byte for byte, and Redact(Redact(s)) == Redact(s) (the expressions run
-// again while the text changes, a bounded number of times). Redact works on raw
-// text, before Clean or OneLine, and should come before Cut: a secret
-// split by a cut is not recognised. It runs in linear time (Go regular
+// byte for byte, and Redact(Redact(s)) == Redact(s): the expressions run
+// again while the text changes, a bounded number of times. Redact works
+// on raw text, before Clean or OneLine, and should come before Cut: a
+// secret split by a cut is not recognised. It runs in linear time (Go regular
 // expressions); a quick scan first picks the expressions that can match,
 // and s is returned as it is, without allocating, when none can.
 func Redact(s string) string { return redactFix(s, lookFor) }
@@ -249,6 +258,9 @@ var rules = []struct {
 	ok   func(s string, start, end, matchEnd int) bool
 }{
 	{wantUserinfo, userinfoRE, nil},
+	// Before the others: a password may hold what they match ("?a=",
+	// "cookie:"), and they could take its @host away.
+	{wantBareUserinfo, bareUserinfoRE, hostEnd},
 	{wantQuery, queryRE, nil},
 	{wantAuth, authRE, nil},
 	{wantHeader, headerRE, nil},
@@ -257,7 +269,6 @@ var rules = []struct {
 	{wantBearer, bearerRE, bearerToken},
 	{wantBasic, basicRE, basicCredentials},
 	{wantJWT, jwtRE, nil},
-	{wantBareUserinfo, bareUserinfoRE, hostEnd},
 }
 
 // redact runs the expressions of Redact that want selects (wantAll: all).
