@@ -12,7 +12,7 @@ import (
 
 // v1Waiting is a v1 snapshot backup as its controller leaves it while a
 // retry waits: the last record has no realRetryAt and the phase stays
-// Scheduled (operator-facts.md).
+// Scheduled (docs/operator-facts.md).
 const v1Waiting = `{
   "apiVersion": "pingcap.com/v1alpha1", "kind": "Backup",
   "metadata": {"name": "nightly", "namespace": "tidb", "uid": "0b1c", "resourceVersion": "4242", "creationTimestamp": "2026-11-25T07:00:00Z"},

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Phases and reasons the operators write (operator-facts.md).
+// Phases and reasons the operators write (docs/operator-facts.md).
 const (
 	PhaseFailed = "Failed"
 	// PhaseRetryFailed is set when a retry starts (v1) or when a failure is
