@@ -68,7 +68,7 @@ fuzz:
 	done
 
 bench: build tools
-	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/...
+	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/... ./pkg/gather/... ./pkg/text/...
 
 demo: build tools
 	@hack/demo.sh

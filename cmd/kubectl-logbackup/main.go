@@ -44,9 +44,10 @@ func run() int {
 	klog.SetLogger(logr.Discard())
 
 	// A reader that goes away (| head) must not kill the process in the
-	// middle of a reset: writes then fail with EPIPE, which a command
-	// treats as it treats any print error (after a reset: a warning).
-	signal.Ignore(syscall.SIGPIPE)
+	// middle of a reset: with SIGPIPE notified (not ignored, which exec'd
+	// credential plugins would inherit), writes fail with EPIPE, which a
+	// command treats as any print error (after a reset: a warning).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	err := cmd.NewRootCmd(streams).ExecuteContext(ctx)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -32,8 +33,12 @@ func (e *AccessError) Forbidden() bool { return apierrors.IsForbidden(e.Err) }
 
 func (e *AccessError) Error() string {
 	switch {
-	case e.Forbidden():
+	case e.Forbidden() && (e.read() || byAuthorizer(e.Err)):
 		return fmt.Sprintf("forbidden: missing permission to %s", e.request())
+	case e.Forbidden():
+		// An admission webhook or policy also answers 403; its reason is
+		// in its message, and RBAC is not the thing to fix.
+		return fmt.Sprintf("refused (not by RBAC: by admission) to %s: %s", e.request(), statusMessage(e.Err))
 	case errors.Is(e.Err, context.DeadlineExceeded) || isTimeout(e.Err):
 		return fmt.Sprintf("timed out trying to %s (raise --request-timeout)", e.request())
 	case errors.Is(e.Err, context.Canceled):
@@ -63,4 +68,25 @@ func (e *AccessError) request() string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// read: reads never pass admission, so their 403 is the authorizer's.
+func (e *AccessError) read() bool {
+	return e.Verb == "get" || e.Verb == "list" || e.Verb == "watch"
+}
+
+// byAuthorizer: a 403 from the authorizer (RBAC, a webhook authorizer)
+// says the user "cannot" do the verb; one from admission says why it
+// denied the request instead.
+func byAuthorizer(err error) bool {
+	msg := statusMessage(err)
+	return strings.Contains(msg, " cannot ") || msg == "" || msg == "unknown"
+}
+
+func statusMessage(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		return st.Status().Message
+	}
+	return err.Error()
 }

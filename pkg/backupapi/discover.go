@@ -31,6 +31,11 @@ func Discover(ctx context.Context, disc rest.Interface, only string) ([]API, err
 			if apierrors.IsNotFound(err) {
 				return nil
 			}
+			if apierrors.IsForbidden(err) {
+				// Discovery is open to every authenticated user: a refusal
+				// means the credentials were not taken (an anonymous user).
+				return fmt.Errorf("forbidden: missing permission to read the API discovery document /apis/%s/%s; check the kubeconfig's credentials (a request the API server did not authenticate runs as system:anonymous)", group, backup.Version)
+			}
 			if err != nil {
 				return err
 			}

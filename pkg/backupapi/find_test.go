@@ -121,3 +121,16 @@ func TestFindBackup(t *testing.T) {
 		t.Errorf("forbidden everywhere: err = %v", err)
 	}
 }
+
+// A 403 from admission is not a missing permission: its message says why.
+func TestAccessErrorTellsRBACFromAdmission(t *testing.T) {
+	gr := schema.GroupResource{Group: "br.pingcap.com", Resource: "backups"}
+	rbac := Access(apierrors.NewForbidden(gr, "x", errors.New(`User "u" cannot patch resource "backups/status" in API group "br.pingcap.com"`)), "patch", "br.pingcap.com", "backups", "status", "tidb")
+	if got := rbac.Error(); got != "forbidden: missing permission to patch backups/status (API group br.pingcap.com) in namespace tidb" {
+		t.Errorf("RBAC: %s", got)
+	}
+	vap := Access(apierrors.NewForbidden(gr, "x", errors.New(`ValidatingAdmissionPolicy 'freeze' with binding 'b' denied request: change freeze until Monday`)), "patch", "br.pingcap.com", "backups", "status", "tidb")
+	if got := vap.Error(); !strings.Contains(got, "not by RBAC") || !strings.Contains(got, "change freeze until Monday") {
+		t.Errorf("admission: %s", got)
+	}
+}

@@ -35,7 +35,7 @@ func hostile() []string {
 	return append(out, "\x1b[2J\x1b[H", "\u202e", "\u2066x\u2069", "\ufeff", "\u200b", "\u2028", "\ufffe",
 		"\U000e0001", "true", "123", "null", "- x", "a: b", "#c", "", " lead", "\xff\xfe", "日本語 ✓ 😀",
 		// what a YAML 1.1 reader would not read as a string
-		"yes", "No", "on", "OFF", "y", "n", "~", "<<", "=", "12:30:00", "0x1F", "0o17", "1_000", ".inf", "-.NaN", "2026-11-25", "1e3")
+		"yes", "No", "on", "OFF", "y", "n", "~", "<<", "=", "12:30:00", "1:20", "190:20:30.15", "0x1F", "0o17", "1_000", ".inf", "-.NaN", "2026-11-25", "1e3")
 }
 
 func TestPrintKeepsValuesAndEscapes(t *testing.T) {
@@ -113,6 +113,19 @@ func TestPrintRedactsCredentials(t *testing.T) {
 		}
 		if strings.Contains(buf.String(), "hunter2") || strings.Contains(buf.String(), "abcdefghijklmnopqrstuvwxyz0123") {
 			t.Errorf("%s: a credential is printed:\n%s", format, buf.String())
+		}
+	}
+}
+
+// The YAML 1.1 forms go-yaml v2 does not resolve are quoted too.
+func TestYAMLQuotesYAML11Forms(t *testing.T) {
+	for _, v := range []string{"<<", "=", "12:30:00", "1:20", "-1:20.5"} {
+		var buf bytes.Buffer
+		if err := Print(&buf, YAML, &doc{APIVersion: APIVersion, Kind: "T", Message: v}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "message: \""+v+"\"\n") {
+			t.Errorf("%q is not quoted:\n%s", v, buf.String())
 		}
 	}
 }

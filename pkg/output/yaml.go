@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 
 	yaml11 "go.yaml.in/yaml/v2"
 	yaml "go.yaml.in/yaml/v3"
@@ -100,10 +101,20 @@ func stringNode(s string) *yaml.Node {
 		}
 	}
 	var v any
-	if err := yaml11.Unmarshal([]byte(s), &v); err != nil || v != any(s) {
+	if err := yaml11.Unmarshal([]byte(s), &v); err != nil || v != any(s) || yaml11Only(s) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// sexagesimal is YAML 1.1's base-60 number (12:30:00, 1:20.5), which
+// go-yaml v2 leaves a string but PyYAML and other 1.1 readers do not.
+var sexagesimal = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`)
+
+// yaml11Only: what YAML 1.1 reads as no string and go-yaml v2 misses: a
+// base-60 number, the merge key and the value key.
+func yaml11Only(s string) bool {
+	return s == "<<" || s == "=" || sexagesimal.MatchString(s)
 }
 
 // yamlEscape writes a rune as YAML's double-quoted escape.

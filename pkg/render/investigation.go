@@ -265,7 +265,11 @@ func podLog(p *printer, s report.PodLogSection) {
 		}
 		return
 	}
-	p.heading(fmt.Sprintf("Log of pod %s, container %s (last %s)", s.Pod, s.Container, text.Plural(len(s.Lines), "line")))
+	which := "last " + text.Plural(len(s.Lines), "line")
+	if s.Truncated {
+		which = text.Plural(len(s.Lines), "line") + ", cut at --limit-bytes"
+	}
+	p.heading(fmt.Sprintf("Log of pod %s, container %s (%s)", s.Pod, s.Container, which))
 	if p.sectionError(s.Error) {
 		return
 	}

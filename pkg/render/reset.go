@@ -76,7 +76,7 @@ func ResetNothingInNamespace(w io.Writer, ns string, o Options) error {
 // ResetAwaitingAnswer: an interrupt came while a patch was on its way.
 func ResetAwaitingAnswer(w io.Writer, target fmt.Stringer, wait time.Duration, o Options) error {
 	p := newPrinter(w, o, time.Time{})
-	p.f("\nInterrupted: the patch of %s is already on its way; waiting up to %s for the API server's answer (Ctrl-C again quits at once).\n", target, wait.String())
+	p.f("\nInterrupted: finishing what was started for %s: the patch already sent, then its read-back and the audit event (at most %s each). Ctrl-C again quits at once.\n", target, wait.String())
 	return p.err
 }
 
@@ -135,6 +135,9 @@ func clientDryRun(p *printer, out *reset.Outcome) {
 	}
 	for _, line := range strings.Split(data, "\n") {
 		p.f("  %s\n", styled(line))
+	}
+	if strings.Contains(data, text.Redacted) {
+		p.f("  (values that look like credentials are shown as %s here; the request carries them as stored)\n", text.Redacted)
 	}
 	p.f("\n")
 }

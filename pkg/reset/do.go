@@ -67,7 +67,7 @@ func Do(ctx context.Context, c backupapi.Clients, p *Plan, o Options) *Outcome {
 	case apierrors.IsNotFound(err) && fromAPIServer(err):
 		return out.fail(&GoneError{Target: p.Target})
 	case o.DryRun:
-		return out.fail(fmt.Errorf("the API server refused the dry run of %s: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
+		return out.fail(fmt.Errorf("the dry run of %s failed: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
 	default:
 		// A failed test, a webhook's refusal, a proxy's 408 or 5xx, a lost
 		// connection: only the backup itself tells whether the patch was
@@ -142,10 +142,13 @@ func fromAPIServer(err error) bool {
 // goes on to the audit event.
 func judge(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, err error, step func() (context.Context, context.CancelFunc)) bool {
 	answered := fromAPIServer(err)
+	var st apierrors.APIStatus
 	why := "no answer to the patch"
 	switch {
 	case answered:
 		why = "the API server refused the patch"
+	case errors.As(err, &st):
+		why = "an answer to the patch that says nothing of whether it was applied"
 	case ctx.Err() != nil:
 		why = "interrupted while the patch was on its way, and no answer came"
 	}
@@ -170,6 +173,18 @@ func judge(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, er
 		return false
 	}
 	out.After = after
+	if answered {
+		// The API server's own answer is final (writes are never resent:
+		// cmdutil drops Retry-After from their answers), so records gone
+		// now were removed by someone else.
+		if changed := p.changedIn(u); changed != nil {
+			out.Outcome, out.Changed = OutcomeChanged, changed
+			out.fail(changed)
+			return false
+		}
+		out.fail(fmt.Errorf("the API server refused the patch of %s: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
+		return false
+	}
 	switch p.fateOf(u) {
 	case fateDone:
 		out.Note = why + "; reading the backup back shows the previewed records are gone: the reset was done"
@@ -179,10 +194,6 @@ func judge(ctx context.Context, dyn dynamic.Interface, p *Plan, out *Outcome, er
 			// The patch's test refused it: the backup changed since.
 			out.Outcome, out.Changed = OutcomeChanged, changed
 			out.fail(changed)
-			return false
-		}
-		if answered {
-			out.fail(fmt.Errorf("the API server refused the patch of %s: %s; nothing was changed", p.Path(), text.Redact(err.Error())))
 			return false
 		}
 		// The request may still be on its way to the API server (a proxy
@@ -313,7 +324,10 @@ func firstOr(s []string, dflt string) string {
 func (p *Plan) changedIn(now *unstructured.Unstructured) *ChangedError {
 	recreated := string(now.GetUID()) != p.UID
 	phase, _ := nestedString(now, "phase")
-	if !recreated && phase == p.Phase && reflect.DeepEqual(storedRecords(now), p.stored) {
+	// With the resourceVersion as the guard (records holding a null), any
+	// write since the preview refused the patch.
+	rewritten := nullInList(p.stored) && now.GetResourceVersion() != p.ResourceVersion
+	if !recreated && !rewritten && phase == p.Phase && reflect.DeepEqual(storedRecords(now), p.stored) {
 		return nil
 	}
 	b, err := backup.FromUnstructured(now)
@@ -322,5 +336,5 @@ func (p *Plan) changedIn(now *unstructured.Unstructured) *ChangedError {
 		recreated = true
 	}
 	return &ChangedError{Target: p.Target, Shown: len(p.Records), Now: b.Records, Recreated: recreated,
-		PhaseShown: p.Phase, PhaseNow: phase}
+		Rewritten: rewritten, PhaseShown: p.Phase, PhaseNow: phase}
 }

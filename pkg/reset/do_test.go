@@ -131,7 +131,7 @@ func TestDoForbiddenNamesThePermission(t *testing.T) {
 	p, obj := plan(t, v2API, 1)
 	dyn := fakeDynamic(obj)
 	dyn.PrependReactor("patch", "backups", func(k8stesting.Action) (bool, runtime.Object, error) {
-		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "br.pingcap.com", Resource: "backups"}, "b", nil)
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "br.pingcap.com", Resource: "backups"}, "b", errors.New(`User "u" cannot patch resource "backups/status" in API group "br.pingcap.com" in the namespace "ns"`))
 	})
 	err := do(context.Background(), dyn, fake.NewClientset(), p, false).Err
 	want := "forbidden: missing permission to patch backups/status (API group br.pingcap.com) in namespace ns; nothing was changed"
@@ -277,6 +277,19 @@ func TestDoRefusedByTheAPIServer(t *testing.T) {
 	})
 	out := do(context.Background(), dyn, fake.NewClientset(), p, false)
 	if out.Outcome != OutcomeFailed || !strings.Contains(out.Error, "the API server refused the patch") || !strings.Contains(out.Error, "nothing was changed") {
+		t.Errorf("%+v", out)
+	}
+}
+
+// The API server refused the patch (its test failed) and the records are
+// gone: someone else removed them. This run made no change and writes no
+// audit event.
+func TestDoRefusedAndRemovedBySomeoneElse(t *testing.T) {
+	p, obj := plan(t, v1API, 2)
+	dyn, kube := fakeDynamic(obj), fake.NewClientset()
+	lose(dyn, true, apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "PATCH", schema.GroupResource{}, "", "testing value /status/backoffRetryStatus failed", 0, false))
+	out := do(context.Background(), dyn, kube, p, false)
+	if out.Outcome != OutcomeChanged || len(auditEvents(t, kube)) != 0 {
 		t.Errorf("%+v", out)
 	}
 }

@@ -15,13 +15,19 @@ type ChangedError struct {
 	// Now is what the backup holds at the moment of the refusal.
 	Now       []backup.RetryRecord
 	Recreated bool // deleted and created again under the same name
+	// Rewritten: written since the preview (its resourceVersion moved),
+	// which refuses a patch guarded by the resourceVersion.
+	Rewritten bool
 	// PhaseShown and PhaseNow differ when the phase moved (e.g. to Failed).
 	PhaseShown, PhaseNow string
 }
 
 func (e *ChangedError) Error() string {
 	what := fmt.Sprintf("it now has %d retry records, the preview showed %d", len(e.Now), e.Shown)
-	if len(e.Now) == e.Shown {
+	switch {
+	case len(e.Now) == e.Shown && e.Rewritten:
+		what = "it was written since the preview (its retry records hold a null, so any change refuses the patch)"
+	case len(e.Now) == e.Shown:
 		what = fmt.Sprintf("its %d retry records were rewritten (a retry may have started)", e.Shown)
 	}
 	if e.PhaseNow != e.PhaseShown {

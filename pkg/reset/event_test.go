@@ -64,7 +64,7 @@ func TestRecordEventForbidden(t *testing.T) {
 	p, _ := plan(t, v1API, 1)
 	kube := fake.NewClientset()
 	kube.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
-		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "events"}, "", nil)
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "events"}, "", errors.New(`User "u" cannot create resource "events" in API group "" in the namespace "ns"`))
 	})
 	_, err := RecordEvent(context.Background(), kube, p, nil, "alice", now)
 	if err == nil || err.Error() != `forbidden: missing permission to create events (API group "" (core)) in namespace ns` {

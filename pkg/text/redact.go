@@ -35,7 +35,8 @@ var awsNames = []string{"aws_secret_access_key", "aws_session_token"}
 // lower case.
 var jsonKeys = []string{"token", "id_token", "access_token", "accesstoken", "refresh_token", "refreshtoken",
 	"password", "passwd", "secret", "client_secret", "clientsecret", "apikey", "api_key", "api-key",
-	"secretaccesskey", "secret_access_key", "secretkey", "secret_key", "sessiontoken", "session_token",
+	"secretaccesskey", "secret_access_key", "secret-access-key", "secretkey", "secret_key", "secret-key",
+	"accesskey", "access_key", "access-key", "sessiontoken", "session_token", "session-token",
 	"privatekey", "private_key"}
 
 // tokenHeaders are the header names, besides Authorization and

@@ -25,6 +25,9 @@ func TestRedact(t *testing.T) {
 		{`WWW-Authenticate: Bearer realm="kubernetes"`, `WWW-Authenticate: Bearer realm="kubernetes"`},
 		{"[start-key=7480000000000000ff] [key=abc]", "[start-key=7480000000000000ff] [key=abc]"},
 
+		// BR's own JSON spellings of S3 credentials.
+		{`{"access-key":"AKIAX","secret-access-key":"S3CR3T","session-token":"T0K"}`, `{"access-key":"xxxxx","secret-access-key":"xxxxx","session-token":"xxxxx"}`},
+
 		// URL userinfo, any scheme, inside a message, quoted.
 		{"https://user:secret@host", "https://user:xxxxx@host"},
 		{"https://user:secret@host:8443/p?q=1", "https://user:xxxxx@host:8443/p?q=1"},

@@ -34,7 +34,7 @@ func TestInterruptDuringThePatchIsSeenThrough(t *testing.T) {
 			if r.code != 130 {
 				t.Fatalf("exit %d, want 130\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 			}
-			mustContain(t, r.stdout, "Interrupted: the patch of "+hostileNS+"/"+name+" is already on its way",
+			mustContain(t, r.stdout, "Interrupted: finishing what was started for "+hostileNS+"/"+name+": the patch already sent",
 				"Removed 2 retry records", "Read back:     no retry records left", "Audit event:   RetriesReset")
 			assertOneLineError(t, r.stderr, "interrupted by Ctrl-C (SIGINT): 1 reset, 0 not reached of 1 backups")
 			if len(storedIn(t, group, hostileNS, name)) != 0 || len(resetEvents(t, u)) != 1 {
@@ -58,7 +58,7 @@ func TestLostAnswerIsReadBack(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	mustContain(t, r.stdout, "no answer to the patch", "the reset was done", "Audit event:   RetriesReset")
+	mustContain(t, r.stdout, "an answer to the patch that says nothing of whether it was applied", "the reset was done", "Audit event:   RetriesReset")
 	if len(storedIn(t, backup.GroupV1, hostileNS, name)) != 0 || len(resetEvents(t, u)) != 1 {
 		t.Error("not reset or not audited")
 	}
@@ -153,5 +153,27 @@ func TestClosedOutputDoesNotAbandonResets(t *testing.T) {
 	}
 	if len(resetEvents(t, u1)) != 1 || len(resetEvents(t, u2)) != 1 {
 		t.Error("a reset was abandoned when the output went away")
+	}
+}
+
+// Another person removes the records while this reset's PATCH is held:
+// the API server refuses this one (its test fails), and the command says
+// the backup changed; it claims no reset and writes no audit event.
+func TestRecordsRemovedBySomeoneElseMeanwhile(t *testing.T) {
+	name := "removed-meanwhile"
+	u := retryingIn(t, backup.GroupV1, hostileNS, name, 2)
+	proxy := newHoldingProxy(t, isPatch, true)
+	run := startPlugin(t, proxy.kubeconfig(t, hostileNS), "reset-retries", name, "--yes")
+	proxy.waitSeen(t)
+	editStatusIn(t, backup.GroupV1, hostileNS, name, func(status map[string]any) { delete(status, "backoffRetryStatus") })
+	proxy.release()
+	r := run.wait(t)
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	assertOneLineError(t, r.stderr, "changed since the preview: it now has 0 retry records, the preview showed 2; nothing was changed")
+	mustNotContain(t, r.stdout, "Removed 2 retry records")
+	if len(resetEvents(t, u)) != 0 {
+		t.Error("an audit event for a reset this run did not make")
 	}
 }

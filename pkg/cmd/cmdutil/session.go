@@ -5,7 +5,9 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,21 +47,24 @@ type Session struct {
 }
 
 // NewSession reads --kubeconfig, --context, -n, --as, --request-timeout and
-// the rest of kubectl's flags through ConfigFlags.
-func NewSession(flags *genericclioptions.ConfigFlags) (*Session, error) {
+// the rest of kubectl's flags through ConfigFlags. The API server's
+// warnings go to warnings, as kubectl prints them.
+func NewSession(flags *genericclioptions.ConfigFlags, warnings io.Writer) (*Session, error) {
 	if err := validateTimeout(flags.Timeout); err != nil {
 		return nil, err
 	}
 	ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+		return nil, redactServerIn(fmt.Errorf("reading the kubeconfig: %w", err), flags)
 	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w (set --kubeconfig or KUBECONFIG)", err)
+		return nil, redactServerIn(fmt.Errorf("reading the kubeconfig: %w (set --kubeconfig or KUBECONFIG)", err), flags)
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = buildinfo.UserAgent()
+	cfg.Wrap(noWriteRetries)
+	cfg.WarningHandler = &warningPrinter{w: warnings, seen: map[string]bool{}}
 	// A handful of requests fan out at once; client-go's default of 5 QPS
 	// would queue them for no reason.
 	cfg.QPS, cfg.Burst = 50, 100
@@ -100,6 +105,31 @@ func clientsFor(cfg *rest.Config) (backupapi.Clients, error) {
 		return backupapi.Clients{}, err
 	}
 	return backupapi.Clients{Kube: kube, Dynamic: dyn}, nil
+}
+
+// redactServerIn takes a --server password out of an error that quotes
+// the flag as typed (client-go's "host must be a URL" does), whatever the
+// password holds: a "/" or "#" in it makes the URL unparsable, so the
+// general redaction cannot find it.
+func redactServerIn(err error, flags *genericclioptions.ConfigFlags) error {
+	if flags.APIServer == nil || *flags.APIServer == "" {
+		return err
+	}
+	raw := *flags.APIServer
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	at := strings.LastIndex(raw, "@")
+	if at < start {
+		return err
+	}
+	colon := strings.Index(raw[start:at], ":")
+	if colon < 0 {
+		return err
+	}
+	safe := raw[:start+colon+1] + "xxxxx" + raw[at:]
+	return errors.New(strings.ReplaceAll(err.Error(), raw, safe))
 }
 
 // redactHost keeps a password in --server out of every message, as

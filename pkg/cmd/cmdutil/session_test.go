@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 )
 
@@ -114,5 +116,62 @@ func TestInterruptIsACancellation(t *testing.T) {
 	cancel(&Interrupt{Signal: os.Interrupt})
 	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("%v is not context.Canceled", err)
+	}
+}
+
+// A write answered with Retry-After is not sent again: its first answer
+// is the one the reset judges. A read still is.
+func TestWritesAreNotResent(t *testing.T) {
+	var patches, gets int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			patches++
+		} else {
+			gets++
+		}
+		if patches+gets == 1 || (r.Method == http.MethodGet && gets == 1) {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Success"}`)
+	}))
+	defer srv.Close()
+	cfg := &rest.Config{Host: srv.URL}
+	cfg.Wrap(noWriteRetries)
+	clients, err := clientsFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := clients.Kube.CoreV1().RESTClient()
+	_ = rc.Patch("application/json-patch+json").AbsPath("/x").Body([]byte(`[]`)).Do(context.Background()).Error()
+	if patches != 1 {
+		t.Errorf("the PATCH was sent %d times", patches)
+	}
+	if err := rc.Get().AbsPath("/y").Do(context.Background()).Error(); err != nil || gets != 2 {
+		t.Errorf("a GET with Retry-After: sent %d times, %v", gets, err)
+	}
+}
+
+func TestWarningsArePrintedSafely(t *testing.T) {
+	var buf strings.Builder
+	p := &warningPrinter{w: &buf, seen: map[string]bool{}}
+	p.HandleWarningHeader(299, "", "policy says \x1b[2Jno; token=SEKRIT")
+	p.HandleWarningHeader(299, "", "policy says \x1b[2Jno; token=SEKRIT")
+	if got := buf.String(); strings.Count(got, "Warning: ") != 1 || strings.Contains(got, "\x1b") || strings.Contains(got, "SEKRIT") {
+		t.Errorf("warnings: %q", got)
+	}
+}
+
+func TestRedactServerIn(t *testing.T) {
+	for _, server := range []string{"https://admin:hun/ter2@10.0.0.1", "admin:hun#ter2@10.0.0.1:6443", "https://u:p a s s@h"} {
+		s := server
+		flags := genericclioptions.NewConfigFlags(false)
+		flags.APIServer = &s
+		err := redactServerIn(fmt.Errorf("host must be a URL or a host:port pair: %q", server), flags)
+		if strings.Contains(err.Error(), "ter2") || strings.Contains(err.Error(), "p a s s") {
+			t.Errorf("%s: %v", server, err)
+		}
 	}
 }

@@ -83,7 +83,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 
 // Complete resolves the namespace and builds the clients.
 func (o *Options) Complete(args []string) error {
-	s, err := cmdutil.NewSession(o.configFlags)
+	s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
 	if err != nil {
 		return err
 	}

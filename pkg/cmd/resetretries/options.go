@@ -71,7 +71,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 // Complete builds the clients and parses every backup name, so a
 // malformed one fails before anything is read or changed.
 func (o *Options) Complete(args []string) error {
-	s, err := cmdutil.NewSession(o.configFlags)
+	s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
 	if err != nil {
 		return err
 	}

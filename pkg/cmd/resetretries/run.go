@@ -147,7 +147,11 @@ func (r *run) batch(ctx context.Context, items []item) {
 		ok, err := r.prompt.confirm(ctx, render.ResetQuestion(plans))
 		if err != nil {
 			if ierr := cmdutil.InterruptedError(ctx, "no answer was given; nothing was changed"); ierr != nil {
-				err = ierr
+				for _, out := range outs {
+					out.Outcome = reset.OutcomeSkipped // nothing was sent
+					r.fail(out, ierr)
+				}
+				return
 			}
 			for _, out := range outs {
 				r.fail(out, err)
