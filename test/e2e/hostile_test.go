@@ -371,7 +371,8 @@ func TestPasswordInServerIsNotPrinted(t *testing.T) {
 	}
 }
 
-// editStatusIn is editStatus in any namespace.
+// editStatusIn changes a backup's status as the controller writes it: v1
+// updates the whole object, v2 the status subresource.
 func editStatusIn(t *testing.T, group, ns, name string, edit func(status map[string]any)) {
 	t.Helper()
 	ctx := context.Background()

@@ -139,25 +139,7 @@ func appendRecord(t *testing.T, group, name string) {
 // updates the whole object, v2 the status subresource.
 func editStatus(t *testing.T, group, name string, edit func(status map[string]any)) {
 	t.Helper()
-	ctx := context.Background()
-	res := s.env.Dynamic.Resource(fixtures.GVR(group)).Namespace(nsFor(group))
-	u, err := res.Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, _, _ := unstructured.NestedMap(u.Object, "status")
-	edit(status)
-	if err := unstructured.SetNestedMap(u.Object, status, "status"); err != nil {
-		t.Fatal(err)
-	}
-	if group == backup.GroupV2 {
-		_, err = res.UpdateStatus(ctx, u, metav1.UpdateOptions{})
-	} else {
-		_, err = res.Update(ctx, u, metav1.UpdateOptions{})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	editStatusIn(t, group, nsFor(group), name, edit)
 }
 
 // resetEvents are the RetriesReset events of one backup, by its UID.

@@ -108,8 +108,8 @@ func (r *run) batch(ctx context.Context, items []item) {
 		}
 		r.write(render.ResetPreview(r.human, p, r.draw))
 		if p.Empty() {
-			out := reset.Do(ctx, backupapi.Clients{}, p, reset.Options{})
-			r.result.Items = append(r.result.Items, out)
+			out := r.result.Add(it.ref, p)
+			out.Outcome = reset.OutcomeNothing
 			r.write(render.ResetOutcome(r.human, out, r.draw))
 			continue
 		}
