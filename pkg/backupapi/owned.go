@@ -69,12 +69,12 @@ func ListOwned(ctx context.Context, kube kubernetes.Interface, b *backup.Backup)
 		o.PodJob[p.Name] = job
 		o.Pods = append(o.Pods, p)
 	}
-	sort.SliceStable(o.Pods, func(i, k int) bool { return PodStarted(&o.Pods[i]).After(PodStarted(&o.Pods[k])) })
+	sort.SliceStable(o.Pods, func(i, k int) bool { return podStarted(&o.Pods[i]).After(podStarted(&o.Pods[k])) })
 	return o, nil
 }
 
-// PodStarted is when a pod started, or its creation until it has.
-func PodStarted(p *corev1.Pod) time.Time {
+// podStarted is when a pod started, or its creation until it has.
+func podStarted(p *corev1.Pod) time.Time {
 	if p.Status.StartTime != nil {
 		return p.Status.StartTime.Time
 	}

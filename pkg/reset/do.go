@@ -80,7 +80,7 @@ func Do(ctx context.Context, c backupapi.Clients, p *Plan, o Options) *Outcome {
 
 	if out.After == nil {
 		rctx, cancel := step()
-		after, rerr := ReadBack(rctx, c.Dynamic, p)
+		after, rerr := readBack(rctx, c.Dynamic, p)
 		cancel()
 		if rerr != nil {
 			// The patch was accepted; only the check is missing.
@@ -292,9 +292,9 @@ func (p *Plan) AfterFrom(u *unstructured.Unstructured) (*After, error) {
 	return a, nil
 }
 
-// ReadBack gets the backup again after the patch, from the main resource,
+// readBack gets the backup again after the patch, from the main resource,
 // which carries the status in both groups.
-func ReadBack(ctx context.Context, dyn dynamic.Interface, p *Plan) (*After, error) {
+func readBack(ctx context.Context, dyn dynamic.Interface, p *Plan) (*After, error) {
 	u, err := dyn.Resource(p.api().GVR()).Namespace(p.Target.Namespace).Get(ctx, p.Target.Name, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s back after the reset: %w", p.Target, err)
