@@ -9,6 +9,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/status"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -39,6 +40,7 @@ operator v2 (br.pingcap.com) backups.`,
 		investigate.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
 		resetretries.NewCmd(flags, streams),
+		status.NewCmd(flags, streams),
 		version.NewCmd(streams),
 	)
 	return root
