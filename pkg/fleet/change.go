@@ -24,4 +24,6 @@ func (c Change) Output() *ChangeOutput {
 }
 
 // Key identifies a row across changes.
-func (r Row) Key() string { return r.Context + "\x00" + r.Group + "\x00" + r.Namespace + "\x00" + r.Name }
+func (r Row) Key() string {
+	return r.Context + "\x00" + r.Group + "\x00" + r.Namespace + "\x00" + r.Name
+}

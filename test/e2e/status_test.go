@@ -74,7 +74,7 @@ func seedFleet(t *testing.T, suffix string) string {
 		{Group: backup.GroupV1, Name: "healthy-v1", Phase: "Complete"},
 		{Group: backup.GroupV2, Name: "healthy-v2", Phase: "Complete"},
 		{Group: backup.GroupV1, Name: "exhausted", Phase: "Failed",
-			Records: []backup.RetryRecord{rec(1, -50*time.Minute, -45*time.Minute, true), rec(2, -40*time.Minute, -35*time.Minute, true), rec(3, -30*time.Minute, -25*time.Minute, false)},
+			Records:    []backup.RetryRecord{rec(1, -50*time.Minute, -45*time.Minute, true), rec(2, -40*time.Minute, -35*time.Minute, true), rec(3, -30*time.Minute, -25*time.Minute, false)},
 			Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "AlreadyFailed", Message: "exceed retry times, max is 2", LastTransitionTime: at(-20 * time.Minute)}}},
 		{Group: backup.GroupV2, Name: "failed", Phase: "Failed",
 			Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "BackupFailed", Message: "s3 AccessDenied", LastTransitionTime: at(-5 * time.Minute)}}},

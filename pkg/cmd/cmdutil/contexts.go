@@ -98,4 +98,3 @@ func ContextFlagsSet(flags *genericclioptions.ConfigFlags) []string {
 	}
 	return set
 }
-
