@@ -41,5 +41,6 @@ operator v2 (br.pingcap.com) backups.`,
 		resetretries.NewCmd(flags, streams),
 		version.NewCmd(streams),
 	)
+	cmdutil.RegisterCompletions(root, flags)
 	return root
 }
