@@ -19,7 +19,7 @@ import (
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
-		Use: "logbackup",
+		Use: "kubectl-logbackup", // the binary: completion scripts are generated for this name
 		// kubectl runs the plugin as "kubectl logbackup"; help and usage
 		// lines must say so.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl logbackup"},

@@ -152,3 +152,18 @@ func TestCompletionThroughKubectl(t *testing.T) {
 		t.Errorf("through kubectl: %q %s", got, directive)
 	}
 }
+
+// `kubectl logbackup completion bash` (run through kubectl) writes a
+// script for the command a shell sees: the binary, kubectl-logbackup.
+func TestCompletionScriptNamesTheBinary(t *testing.T) {
+	for shell, want := range map[string]string{
+		"bash": "complete -o default -F __start_kubectl-logbackup kubectl-logbackup",
+		"zsh":  "#compdef kubectl-logbackup",
+	} {
+		r := kubectl(t, nil, "logbackup", "completion", shell)
+		if r.code != 0 {
+			t.Fatalf("completion %s: exit %d: %s", shell, r.code, r.stderr)
+		}
+		mustContain(t, r.stdout, want)
+	}
+}
