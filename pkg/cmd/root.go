@@ -20,7 +20,7 @@ import (
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
-		Use: "logbackup",
+		Use: "kubectl-logbackup", // the binary: completion scripts are generated for this name
 		// kubectl runs the plugin as "kubectl logbackup"; help and usage
 		// lines must say so.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl logbackup"},
@@ -43,5 +43,6 @@ operator v2 (br.pingcap.com) backups.`,
 		status.NewCmd(flags, streams),
 		version.NewCmd(streams),
 	)
+	cmdutil.RegisterCompletions(root, flags)
 	return root
 }
