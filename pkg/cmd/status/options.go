@@ -75,6 +75,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.BoolVarP(&o.Watch, "watch", "w", false, "After the list, keep watching and show backups as they change (text or -o json, one object per line)")
 	f.StringSliceVar(&o.Contexts, "contexts", nil, "Read these kubeconfig contexts at once (comma-separated) and add a CONTEXT column")
 	f.BoolVar(&o.AllContexts, "all-contexts", false, "Read every context of the kubeconfig at once")
+	_ = cmd.RegisterFlagCompletionFunc("contexts", cmdutil.CompleteContextList(o.configFlags))
 	cmdutil.AddDurationRange(cmd, &o.CheckpointLag, "checkpoint-lag", 0, maxLag, "A running log backup whose checkpoint is older than this is Lagging; 0 turns the check off")
 }
 
