@@ -2,7 +2,7 @@ package stream
 
 import (
 	"bufio"
-		"errors"
+	"errors"
 	"io"
 	"strings"
 	"time"
