@@ -48,31 +48,26 @@ func newLineReader(in io.Reader) *lineReader {
 // newline is still returned.
 func (lr *lineReader) next() (time.Time, string, error) {
 	line, err := lr.r.ReadSlice('\n')
-	var s string
 	if errors.Is(err, bufio.ErrBufferFull) {
+		// Longer than the buffer: keep its start (with the timestamp)
+		// and its end, already cut, in bounded memory.
 		lr.long.Reset()
 		_, _ = lr.long.Write(line)
 		for errors.Is(err, bufio.ErrBufferFull) {
 			line, err = lr.r.ReadSlice('\n')
-			_, _ = lr.long.Write(line)
+			_, _ = lr.long.Write(trimNewline(line))
 		}
-		s = lr.long.String()
-	} else {
-		if len(line) == 0 {
-			if err == nil {
-				err = io.EOF
-			}
+		if err != nil && err != io.EOF {
 			return time.Time{}, "", err
 		}
-		s = string(trimNewline(line))
-		if len(s) > MaxLineBytes+40 { // room for the timestamp
-			s = text.Cut(s, MaxLineBytes+40)
-		}
+		at, rest := splitTimestamp(lr.long.String())
+		return at, rest, nil
 	}
-	if err != nil && err != io.EOF {
-		return time.Time{}, "", err // a line cut by a dropped connection is read again
+	if err != nil && (err != io.EOF || len(line) == 0) {
+		// A line cut by a dropped connection is read again on reconnecting.
+		return time.Time{}, "", err
 	}
-	at, rest := splitTimestamp(trimNewlineString(s))
+	at, rest := splitTimestamp(string(trimNewline(line)))
 	if len(rest) > MaxLineBytes {
 		rest = text.Cut(rest, MaxLineBytes)
 	}
@@ -98,11 +93,4 @@ func trimNewline(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-func trimNewlineString(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
