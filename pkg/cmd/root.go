@@ -7,6 +7,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/status"
@@ -38,6 +39,7 @@ operator v2 (br.pingcap.com) backups.`,
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),
+		logs.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
 		resetretries.NewCmd(flags, streams),
 		status.NewCmd(flags, streams),
