@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
 
 const example = `  # The controller's lines about a backup and its pods' logs, in time order
@@ -45,6 +47,7 @@ stderr, so that stdout holds only log lines.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: cmdutil.CompleteBackupRefs(flags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err
