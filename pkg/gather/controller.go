@@ -34,21 +34,12 @@ func ControllerSelectorFor(group string) string {
 	return ControllerSelectorV1
 }
 
-// controllerContainers are the container names the operators use, in order
-// of preference, for pods that run more than one container.
-func controllerContainers() []string {
-	return []string{"tidb-operator", "manager", "controller-manager"}
-}
-
 // MaxControllerPods is the most controller pods whose log is read. The
 // default selector searches every namespace, so anyone who can create pods
 // with the controller's labels could otherwise multiply the requests (and
 // the shared bound on them) and the memory; Running pods, the newest
 // started first, are read, and the section says how many were not.
-const MaxControllerPods = 4
-
-// controllerPageSize is how many matching pods one list request returns.
-const controllerPageSize = 100
+const MaxControllerPods = stream.MaxControllerPods
 
 type controllerQuery struct {
 	namespace  string // "" = all namespaces
@@ -59,68 +50,11 @@ type controllerQuery struct {
 	slots      *semaphore.Weighted
 }
 
-// controllerPod is what is needed of a matching pod to choose and read it.
-type controllerPod struct {
-	namespace, name, container string
-	running                    bool
-	started                    time.Time // zero when not started
-}
-
-func (p controllerPod) String() string { return p.namespace + "/" + p.name }
-
-func newControllerPod(p *corev1.Pod) controllerPod {
-	c := controllerPod{namespace: p.Namespace, name: p.Name, container: controllerContainer(p), running: p.Status.Phase == corev1.PodRunning}
-	if p.Status.StartTime != nil {
-		c.started = p.Status.StartTime.Time
-	}
-	return c
-}
-
-// preferred orders the pods to read: Running first, then the newest
-// started, then by name so that the choice is stable.
-func preferred(a, b controllerPod) bool {
-	if a.running != b.running {
-		return a.running
-	}
-	if !a.started.Equal(b.started) {
-		return a.started.After(b.started)
-	}
-	return a.String() < b.String()
-}
-
-// listControllerPods returns the MaxControllerPods preferred pods matching
-// the selector, sorted by namespace/name, and how many matched in all.
-// Pods are listed in pages and only the preferred few are kept, so memory
-// does not grow with the number of matching pods.
-func listControllerPods(ctx context.Context, kube kubernetes.Interface, ns, selector string) ([]controllerPod, int, error) {
-	var best []controllerPod
-	total := 0
-	opts := metav1.ListOptions{LabelSelector: selector, Limit: controllerPageSize}
-	for {
-		list, err := kube.CoreV1().Pods(ns).List(ctx, opts)
-		if err != nil {
-			return nil, 0, err
-		}
-		for i := range list.Items {
-			total++
-			best = append(best, newControllerPod(&list.Items[i]))
-			sort.SliceStable(best, func(i, j int) bool { return preferred(best[i], best[j]) })
-			best = best[:min(len(best), MaxControllerPods)]
-		}
-		if list.Continue == "" {
-			break
-		}
-		opts.Continue = list.Continue
-	}
-	sort.Slice(best, func(i, j int) bool { return best[i].String() < best[j].String() })
-	return best, total, nil
-}
-
 // gatherController reads the controller's log from a little before the
 // backup's trouble began, keeping only the lines about this backup.
 func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup.Ref, q controllerQuery) report.ControllerSection {
 	sec := report.ControllerSection{Selector: q.selector, Since: q.since, Pods: []string{}, Lines: []string{}}
-	pods, total, err := listControllerPods(ctx, kube, q.namespace, q.selector)
+	pods, total, err := stream.ListControllerPods(ctx, kube, q.namespace, q.selector)
 	if err != nil {
 		sec.Error = sectionError(backupapi.Access(err, "list", "", "pods", "", q.namespace))
 		if q.namespace == "" {
@@ -157,7 +91,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, name+": "+sectionError(backupapi.Access(err, "get", "", "pods", "log", p.namespace)))
+				errs = append(errs, name+": "+sectionError(backupapi.Access(err, "get", "", "pods", "log", p.Namespace)))
 				return nil // the other pods' lines are still worth showing
 			}
 			sec.Scanned += scan.scanned
@@ -257,14 +191,14 @@ func (m *newestLines) texts() []string {
 // part, but the newest lines matter most (the last retry, the exhaustion):
 // then the log is read again from its end, as many lines as fit in
 // limitBytes at the average line length just measured.
-func readControllerLog(ctx context.Context, kube kubernetes.Interface, p controllerPod, q controllerQuery, match func([]byte) bool) (logScan, bool, error) {
+func readControllerLog(ctx context.Context, kube kubernetes.Interface, p stream.ControllerPod, q controllerQuery, match func([]byte) bool) (logScan, bool, error) {
 	opts := &corev1.PodLogOptions{
-		Container:  p.container,
+		Container:  p.Container,
 		SinceTime:  &metav1.Time{Time: q.since},
 		LimitBytes: &q.limitBytes,
 		Timestamps: true,
 	}
-	scan, err := scanLog(ctx, kube, p.namespace, p.name, opts, q.keep, match)
+	scan, err := scanLog(ctx, kube, p.Namespace, p.Name, opts, q.keep, match)
 	if err != nil || !scan.truncated || scan.scanned == 0 {
 		return scan, false, err
 	}
@@ -272,23 +206,6 @@ func readControllerLog(ctx context.Context, kube kubernetes.Interface, p control
 	tail := max(q.limitBytes/avg*9/10, 1) // 10% slack for longer lines
 	scan = logScan{}                      // let the first read's lines go
 	opts.TailLines = &tail
-	scan, err = scanLog(ctx, kube, p.namespace, p.name, opts, q.keep, match)
+	scan, err = scanLog(ctx, kube, p.Namespace, p.Name, opts, q.keep, match)
 	return scan, true, err
-}
-
-func controllerContainer(p *corev1.Pod) string {
-	if len(p.Spec.Containers) == 1 {
-		return p.Spec.Containers[0].Name
-	}
-	for _, want := range controllerContainers() {
-		for _, c := range p.Spec.Containers {
-			if c.Name == want {
-				return want
-			}
-		}
-	}
-	if len(p.Spec.Containers) > 0 {
-		return p.Spec.Containers[0].Name
-	}
-	return ""
 }

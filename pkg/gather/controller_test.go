@@ -1,6 +1,8 @@
 package gather
 
 import (
+	"github.com/logbackup/kubectl-logbackup/pkg/stream"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -195,19 +197,19 @@ func TestControllerReadsAtMostFourPods(t *testing.T) {
 
 // Fewer Running pods than the cap: the newest started of the rest fill it.
 func TestPreferredControllerPods(t *testing.T) {
-	cp := func(name string, running bool, ago time.Duration) controllerPod {
-		p := controllerPod{namespace: "ns", name: name, running: running}
+	cp := func(name string, running bool, ago time.Duration) stream.ControllerPod {
+		p := stream.ControllerPod{Namespace: "ns", Name: name, Running: running}
 		if ago > 0 {
-			p.started = t0.Add(-ago)
+			p.Started = t0.Add(-ago)
 		}
 		return p
 	}
-	pods := []controllerPod{cp("done-old", false, time.Hour), cp("run-old", true, time.Hour), cp("never", false, 0),
+	pods := []stream.ControllerPod{cp("done-old", false, time.Hour), cp("run-old", true, time.Hour), cp("never", false, 0),
 		cp("done-new", false, time.Minute), cp("run-new", true, 2*time.Hour+0), cp("done-mid", false, 10*time.Minute)}
-	sort.SliceStable(pods, func(i, j int) bool { return preferred(pods[i], pods[j]) })
+	sort.SliceStable(pods, func(i, j int) bool { return stream.PreferredPod(pods[i], pods[j]) })
 	var got []string
 	for _, p := range pods {
-		got = append(got, p.name)
+		got = append(got, p.Name)
 	}
 	if strings.Join(got, ",") != "run-old,run-new,done-new,done-mid,done-old,never" {
 		t.Errorf("order: %v", got)

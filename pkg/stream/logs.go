@@ -186,7 +186,7 @@ func controllerSources(ctx context.Context, kube kubernetes.Interface, b *backup
 	if sel == "" && o.DefaultSelector != nil {
 		sel = o.DefaultSelector(b.Group)
 	}
-	pods, total, err := listControllerPods(ctx, kube, o.ControllerNamespace, sel)
+	pods, total, err := ListControllerPods(ctx, kube, o.ControllerNamespace, sel)
 	if err != nil {
 		msg := "controller: " + backupapi.Access(err, "list", "", "pods", "", o.ControllerNamespace).Error()
 		if o.ControllerNamespace == "" {
@@ -207,7 +207,7 @@ func controllerSources(ctx context.Context, kube kubernetes.Interface, b *backup
 	match := NewLineMatcher(backup.Ref{Namespace: b.Namespace, Name: b.Name}).Match
 	out := make([]LogSource, len(pods))
 	for i, p := range pods {
-		out[i] = LogSource{Controller: true, Namespace: p.namespace, Pod: p.name, Container: p.container, Match: match}
+		out[i] = LogSource{Controller: true, Namespace: p.Namespace, Pod: p.Name, Container: p.Container, Match: match}
 	}
 	return out, nil
 }

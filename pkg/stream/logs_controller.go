@@ -18,31 +18,34 @@ const MaxControllerPods = 4
 // controllerPageSize is how many matching pods one list request returns.
 const controllerPageSize = 100
 
-// controllerPod is what is needed of a matching pod to choose and read it.
-type controllerPod struct {
-	namespace, name, container string
-	running                    bool
-	started                    time.Time
+// ControllerPod is what is needed of a matching pod to choose and read it.
+type ControllerPod struct {
+	Namespace, Name, Container string
+	Running                    bool
+	Started                    time.Time // zero when not started
 }
 
-// preferred orders pods as investigate does: Running first, then the
-// newest started, then by name so that the choice is stable.
-func preferred(a, b controllerPod) bool {
-	if a.running != b.running {
-		return a.running
+func (p ControllerPod) String() string { return p.Namespace + "/" + p.Name }
+
+// PreferredPod orders the pods to read: Running first, then the newest
+// started, then by name so that the choice is stable.
+func PreferredPod(a, b ControllerPod) bool {
+	if a.Running != b.Running {
+		return a.Running
 	}
-	if !a.started.Equal(b.started) {
-		return a.started.After(b.started)
+	if !a.Started.Equal(b.Started) {
+		return a.Started.After(b.Started)
 	}
-	return a.namespace+"/"+a.name < b.namespace+"/"+b.name
+	return a.String() < b.String()
 }
 
-// listControllerPods pages through the pods matching selector (ns ""
+// ListControllerPods pages through the pods matching selector (ns ""
 // searches every namespace) and keeps the MaxControllerPods preferred
 // ones, so memory does not grow with the number of matches. It returns
-// them and how many matched in all.
-func listControllerPods(ctx context.Context, kube kubernetes.Interface, ns, selector string) ([]controllerPod, int, error) {
-	var best []controllerPod
+// them sorted by namespace/name, and how many matched in all. investigate
+// and logs read the same pods.
+func ListControllerPods(ctx context.Context, kube kubernetes.Interface, ns, selector string) ([]ControllerPod, int, error) {
+	var best []ControllerPod
 	total := 0
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: controllerPageSize}
 	for {
@@ -53,12 +56,12 @@ func listControllerPods(ctx context.Context, kube kubernetes.Interface, ns, sele
 		for i := range list.Items {
 			p := &list.Items[i]
 			total++
-			c := controllerPod{namespace: p.Namespace, name: p.Name, container: controllerContainer(p), running: p.Status.Phase == corev1.PodRunning}
+			c := ControllerPod{Namespace: p.Namespace, Name: p.Name, Container: controllerContainer(p), Running: p.Status.Phase == corev1.PodRunning}
 			if p.Status.StartTime != nil {
-				c.started = p.Status.StartTime.Time
+				c.Started = p.Status.StartTime.Time
 			}
 			best = append(best, c)
-			sort.SliceStable(best, func(i, j int) bool { return preferred(best[i], best[j]) })
+			sort.SliceStable(best, func(i, j int) bool { return PreferredPod(best[i], best[j]) })
 			best = best[:min(len(best), MaxControllerPods)]
 		}
 		if list.Continue == "" {
@@ -66,6 +69,7 @@ func listControllerPods(ctx context.Context, kube kubernetes.Interface, ns, sele
 		}
 		opts.Continue = list.Continue
 	}
+	sort.Slice(best, func(i, j int) bool { return best[i].String() < best[j].String() })
 	return best, total, nil
 }
 
