@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,7 +65,7 @@ func (r *runner) startInformers(ctx context.Context) []cache.InformerSynced {
 				return jobs.Watch(ctx, o)
 			},
 		}
-		run(cache.NewSharedIndexInformer(withOptions(lw, labelled), &metav1.PartialObjectMetadata{}, 0, cache.Indexers{}), "batch", "jobs", child)
+		run(cache.NewSharedIndexInformer(withOptions(lw, labelled), &batchv1.Job{}, 0, cache.Indexers{}), "batch", "jobs", child)
 	}
 	if r.o.Pods {
 		pods := r.c.Kube.CoreV1().Pods(r.o.Namespace)
@@ -75,7 +77,7 @@ func (r *runner) startInformers(ctx context.Context) []cache.InformerSynced {
 				return pods.Watch(ctx, o)
 			},
 		}
-		run(cache.NewSharedIndexInformer(withOptions(lw, labelled), &metav1.PartialObjectMetadata{}, 0, cache.Indexers{}), "", "pods", child)
+		run(cache.NewSharedIndexInformer(withOptions(lw, labelled), &corev1.Pod{}, 0, cache.Indexers{}), "", "pods", child)
 	}
 	return synced
 }
