@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/events"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
@@ -38,6 +39,7 @@ operator v2 (br.pingcap.com) backups.`,
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
+		events.NewCmd(flags, streams),
 		investigate.NewCmd(flags, streams),
 		logs.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),

@@ -17,12 +17,6 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
 
-// RetryReasons are the event reasons that tell the retry story: the
-// log-backup-retry feature's own and the operator's Job/PVC failures.
-func RetryReasons() []string {
-	return []string{"RetryStarted", "RetryExhausted", "BackupFailed", "FailedCreate", "FailedDelete", "BackoffLimitExceeded"}
-}
-
 // EventTTLNote explains an empty list: the API server forgets events.
 const EventTTLNote = "no events: the API server keeps events for about an hour (--event-ttl), so an older failure has none; the retry history above is then the only record"
 
@@ -74,7 +68,7 @@ func eventFrom(e *corev1.Event) report.Event {
 	if out.Count == 0 {
 		out.Count = 1
 	}
-	for _, r := range RetryReasons() {
+	for _, r := range report.RetryReasons() {
 		if e.Reason == r {
 			out.Retry = true
 		}

@@ -49,6 +49,7 @@ type Cluster struct {
 	closers       []io.Closer
 	removeWorkDir bool
 	stopOnce      sync.Once
+	extraArgs     []string // Options.APIServerArgs
 }
 
 // Start runs etcd and kube-apiserver on free loopback ports and returns once
@@ -68,7 +69,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	c := &Cluster{WorkDir: opts.WorkDir, NodeName: NodeName, tokens: map[string]string{}}
+	c := &Cluster{WorkDir: opts.WorkDir, NodeName: NodeName, tokens: map[string]string{}, extraArgs: opts.APIServerArgs}
 	if c.WorkDir == "" {
 		if c.WorkDir, err = os.MkdirTemp("", "logbackup-cluster-"); err != nil {
 			return nil, fmt.Errorf("test cluster: %w", err)
@@ -268,7 +269,7 @@ func (c *Cluster) startEtcd(ctx context.Context, bin string, out io.Writer) (str
 // apiserverArgs are the kube-apiserver flags; see the comments for why each
 // non-obvious one is there.
 func (c *Cluster) apiserverArgs(etcdURL string, port int) []string {
-	return []string{
+	return append([]string{
 		"--etcd-servers=" + etcdURL,
 		"--cert-dir=" + c.path("certs"),
 		fmt.Sprintf("--secure-port=%d", port),
@@ -295,7 +296,7 @@ func (c *Cluster) apiserverArgs(etcdURL string, port int) []string {
 		// The fake node has only an InternalIP; do not try a hostname first.
 		"--kubelet-preferred-address-types=InternalIP",
 		"--profiling=false",
-	}
+	}, c.extraArgs...)
 }
 
 // startAPIServer runs kube-apiserver and waits until it serves requests

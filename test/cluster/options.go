@@ -34,6 +34,9 @@ type Options struct {
 	// WithoutCRDs starts a cluster that serves no Backup API, as one
 	// without TiDB Operator does.
 	WithoutCRDs bool
+	// APIServerArgs are added to kube-apiserver's flags, e.g. a short
+	// --etcd-compaction-interval for a test of an expired resourceVersion.
+	APIServerArgs []string
 }
 
 const (

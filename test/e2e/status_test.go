@@ -245,18 +245,18 @@ func TestStatusBadInput(t *testing.T) {
 	}
 }
 
-// watching is a plugin process whose stdout is read line by line.
-type watching struct {
+// statusWatch is a plugin process whose stdout is read line by line.
+type statusWatch struct {
 	cmd   *exec.Cmd
 	lines chan string
 	errb  strings.Builder
 }
 
-func startWatching(t *testing.T, args ...string) *watching {
+func startStatusWatch(t *testing.T, args ...string) *statusWatch {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	w := &watching{lines: make(chan string, 1000)}
+	w := &statusWatch{lines: make(chan string, 1000)}
 	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", s.kubeconfig}, args...)...)
 	w.cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	w.cmd.Stderr = &w.errb
@@ -280,7 +280,7 @@ func startWatching(t *testing.T, args ...string) *watching {
 }
 
 // next waits for a line that contains want.
-func (w *watching) next(t *testing.T, want string) string {
+func (w *statusWatch) next(t *testing.T, want string) string {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -302,7 +302,7 @@ func (w *watching) next(t *testing.T, want string) string {
 // at once with exit 0 on Ctrl-C.
 func TestStatusWatch(t *testing.T) {
 	ns := seedFleet(t, "x")
-	w := startWatching(t, "status", "-n", ns, "--watch", "-o", "json")
+	w := startStatusWatch(t, "status", "-n", ns, "--watch", "-o", "json")
 	w.next(t, `"name":"exhausted"`)
 	if _, err := s.env.CreateBackup(context.Background(), fixtures.Backup{Group: backup.GroupV2, Namespace: ns, Name: "newcomer", Phase: "RetryFailed",
 		Records: []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptrTime(time.Now()), ExpectedRetryAt: ptrTime(time.Now().Add(time.Hour))}}}); err != nil {

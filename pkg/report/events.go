@@ -1,0 +1,8 @@
+package report
+
+// RetryReasons are the event reasons that tell the retry story: the
+// log-backup-retry feature's own and the operator's Job/PVC failures.
+// investigate and events mark the same ones.
+func RetryReasons() []string {
+	return []string{"RetryStarted", "RetryExhausted", "BackupFailed", "FailedCreate", "FailedDelete", "BackoffLimitExceeded"}
+}
