@@ -132,7 +132,7 @@ func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API) {
 			}
 		}
 	}
-	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	reg, _ := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { send(Added, obj) },
 		UpdateFunc: func(_, obj any) { send(Modified, obj) },
 		DeleteFunc: func(obj any) {
@@ -142,7 +142,10 @@ func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API) {
 			send(Deleted, obj)
 		},
 	})
-	w.synced = append(w.synced, func() bool { return inf.HasSynced() || ictx.Err() != nil })
+	// The handler's own HasSynced: true once every object of the first
+	// list has been handed to it (the informer's says only that they are
+	// in its store), so the first table is complete.
+	w.synced = append(w.synced, func() bool { return (reg != nil && reg.HasSynced()) || ictx.Err() != nil })
 	w.live.Add(1)
 	go func() {
 		defer w.live.Done()

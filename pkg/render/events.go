@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/duration"
 
@@ -24,9 +23,9 @@ type EventOptions struct {
 // event, oldest first. A watch writes more rows later; they keep the
 // column widths of the first rows, so nothing already printed moves.
 type EventTable struct {
-	w      io.Writer
-	o      EventOptions
-	widths []int
+	w     io.Writer
+	o     EventOptions
+	table fixedTable
 }
 
 // NewEventTable draws on w.
@@ -47,19 +46,7 @@ func (t *EventTable) Write(evs []stream.Event) error {
 	for i := range evs {
 		rows[i] = t.row(p, &evs[i])
 	}
-	if t.widths == nil {
-		header := t.header()
-		t.widths = make([]int, len(header))
-		for _, r := range append([][]string{header}, rows...) {
-			for c, v := range r {
-				t.widths[c] = max(t.widths[c], utf8.RuneCountInString(v))
-			}
-		}
-		t.draw(p, header, nil)
-	}
-	for i, r := range rows {
-		t.draw(p, r, &evs[i])
-	}
+	t.table.write(p, t.header(), rows, func(row, col int, v string) styled { return t.color(p, col, v, &evs[row]) })
 	return p.err
 }
 
@@ -88,24 +75,7 @@ func (t *EventTable) row(p *printer, e *stream.Event) []string {
 	return r
 }
 
-// draw writes a row padded to the widths; the last column is not padded.
-// Colour marks warnings and the retry story on a terminal.
-func (t *EventTable) draw(p *printer, cells []string, e *stream.Event) {
-	var b strings.Builder
-	last := len(cells) - 1
-	for i, v := range cells {
-		s := styled(v) // made safe by cell
-		if e != nil {
-			s = t.color(p, i, v, e)
-		}
-		b.WriteString(string(s))
-		if i < last {
-			b.WriteString(strings.Repeat(" ", max(t.widths[i]-utf8.RuneCountInString(v), 0)+3))
-		}
-	}
-	p.f("%s\n", styled(b.String()))
-}
-
+// color marks warnings and the retry story on a terminal.
 func (t *EventTable) color(p *printer, col int, v string, e *stream.Event) styled {
 	if t.o.AllNamespaces {
 		col--

@@ -45,10 +45,24 @@ func Status(w io.Writer, st *fleet.Status, o StatusOptions) error {
 	return p.err
 }
 
-// StatusChanges draws rows that a watch saw change, without a header,
-// for a stream that is not a terminal (each change is a line appended).
-func StatusChanges(w io.Writer, changes []fleet.Change, o StatusOptions, now time.Time, header bool) error {
-	p := newPrinter(w, o.Options, now)
+// StatusStream draws a watch on a stream that is not a terminal: the
+// first rows under a header, then each changed row appended, padded to
+// the first rows' widths so the columns line up (kubectl get --watch).
+type StatusStream struct {
+	w     io.Writer
+	o     StatusOptions
+	table fixedTable
+}
+
+// NewStatusStream draws on w.
+func NewStatusStream(w io.Writer, o StatusOptions) *StatusStream {
+	return &StatusStream{w: w, o: o}
+}
+
+// Write draws the rows of the changes; a deleted backup's row says so in
+// its STATE column.
+func (s *StatusStream) Write(changes []fleet.Change, now time.Time) error {
+	p := newPrinter(s.w, s.o.Options, now)
 	rows := make([]fleet.Row, 0, len(changes))
 	for _, c := range changes {
 		r := c.Row
@@ -57,11 +71,13 @@ func StatusChanges(w io.Writer, changes []fleet.Change, o StatusOptions, now tim
 		}
 		rows = append(rows, r)
 	}
-	h := statusHeader(o)
-	if !header {
-		h = nil
+	cells := statusRows(rows, s.o, now)
+	for _, r := range cells {
+		for i, v := range r {
+			r[i] = cell(v)
+		}
 	}
-	p.table("", h, statusRows(rows, o, now))
+	s.table.write(p, statusHeader(s.o), cells, nil)
 	return p.err
 }
 

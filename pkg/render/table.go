@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -57,4 +58,51 @@ func cells(s []string) []any {
 		out[i] = text.OneLine(text.Cut(text.Redact(v), maxCell))
 	}
 	return out
+}
+
+// fixedTable draws a table whose rows come in batches (a watch): the
+// widths are set by the header and the first batch, and later rows are
+// padded to them, so nothing already printed moves. Cells must already be
+// safe (cells); paint may colour a cell of a row.
+type fixedTable struct {
+	widths []int
+}
+
+func (t *fixedTable) write(p *printer, header []string, rows [][]string, paint func(row, col int, v string) styled) {
+	if t.widths == nil {
+		t.widths = make([]int, len(header))
+		for _, r := range append([][]string{header}, rows...) {
+			for c, v := range r {
+				if c < len(t.widths) {
+					t.widths[c] = max(t.widths[c], utf8.RuneCountInString(v))
+				}
+			}
+		}
+		t.draw(p, header, func(_ int, v string) styled { return styled(v) })
+	}
+	for i, r := range rows {
+		t.draw(p, r, func(col int, v string) styled {
+			if paint == nil {
+				return styled(v)
+			}
+			return paint(i, col, v)
+		})
+	}
+}
+
+// draw writes a row padded to the widths; the last column is not padded.
+func (t *fixedTable) draw(p *printer, cells []string, paint func(col int, v string) styled) {
+	var b strings.Builder
+	last := len(cells) - 1
+	for i, v := range cells {
+		b.WriteString(string(paint(i, v)))
+		if i < last {
+			w := 0
+			if i < len(t.widths) {
+				w = t.widths[i]
+			}
+			b.WriteString(strings.Repeat(" ", max(w-utf8.RuneCountInString(v), 0)+3))
+		}
+	}
+	p.f("%s\n", styled(b.String()))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"reflect"
 	"slices"
 	"time"
 
@@ -27,7 +28,8 @@ func (o *Options) watch(ctx context.Context) error {
 	}
 	fo := o.fleetOptions()
 	w := fleet.NewWatcher(ctx, sources, fo)
-	v := &watchView{o: o, rows: map[string]fleet.Row{}, tty: render.IsTerminal(o.Out, o.Getenv), json: o.output.Value() == "json"}
+	v := &watchView{o: o, rows: map[string]fleet.Row{}, tty: render.IsTerminal(o.Out, o.Getenv), json: o.output.Value() == "json",
+		stream: render.NewStatusStream(o.Out, o.renderOptions())}
 
 	synced := make(chan bool, 1)
 	sctx, cancel := context.WithTimeout(ctx, o.deadline())
@@ -48,6 +50,18 @@ func (o *Options) watch(ctx context.Context) error {
 			_ = v.flush(listed)
 			return errors.New("the watch stopped: no source can be watched any more (see the warnings above)")
 		case ok := <-synced:
+			// Every row of the first list has been sent; some may still
+			// wait in the channel.
+			for drained := false; !drained; {
+				select {
+				case c := <-w.Changes:
+					if err := v.change(c, false); err != nil {
+						return err
+					}
+				default:
+					drained = true
+				}
+			}
 			listed = true
 			if !ok && ctx.Err() == nil {
 				v.warn(fleet.Problem{Message: "not every source has listed its backups yet; they are shown as they arrive"})
@@ -104,7 +118,7 @@ type watchView struct {
 	dirty   bool
 	tty     bool
 	json    bool
-	header  bool // the header of the appended rows was printed
+	stream  *render.StatusStream // appends rows where the output is not a terminal
 }
 
 func (v *watchView) keep(r fleet.Row) bool { return !v.o.Failing || r.State.NeedsAttention() }
@@ -112,6 +126,9 @@ func (v *watchView) keep(r fleet.Row) bool { return !v.o.Failing || r.State.Need
 func (v *watchView) change(c fleet.Change, listed bool) error {
 	key := c.Row.Key()
 	prev, seen := v.rows[key]
+	if c.Type == fleet.Modified && seen && reflect.DeepEqual(prev, c.Row) {
+		return nil // a change the row does not show (a label, an annotation)
+	}
 	if c.Type == fleet.Deleted {
 		delete(v.rows, key)
 	} else {
@@ -145,6 +162,15 @@ func (v *watchView) first() error {
 		}
 		return nil
 	}
+	if !v.tty {
+		var rows []fleet.Change
+		for _, r := range v.sorted() {
+			if v.keep(r) {
+				rows = append(rows, fleet.Change{Type: fleet.Added, Row: r})
+			}
+		}
+		return v.stream.Write(rows, v.o.Now())
+	}
 	v.dirty = true
 	return v.flush(true)
 }
@@ -154,21 +180,16 @@ func (v *watchView) flush(listed bool) error {
 		return nil
 	}
 	v.dirty = false
-	if v.tty || !v.header {
-		// A terminal shows the whole table, redrawn; elsewhere the first
-		// table is printed whole once, then changed rows are appended.
-		if v.tty {
-			if err := render.ClearScreen(v.o.Out); err != nil {
-				return err
-			}
-		}
-		st := v.status()
-		v.pending, v.header = nil, true
-		return render.Status(v.o.Out, st, v.o.renderOptions())
-	}
 	changes := v.pending
 	v.pending = nil
-	return render.StatusChanges(v.o.Out, changes, v.o.renderOptions(), v.o.Now(), false)
+	if !v.tty {
+		return v.stream.Write(changes, v.o.Now())
+	}
+	// A terminal shows the whole table, redrawn.
+	if err := render.ClearScreen(v.o.Out); err != nil {
+		return err
+	}
+	return render.Status(v.o.Out, v.status(), v.o.renderOptions())
 }
 
 func (v *watchView) sorted() []fleet.Row {
