@@ -28,9 +28,10 @@ type benchCluster struct {
 	env  *fixtures.Env
 	kube kubernetes.Interface
 	// environ runs the commands: the kubeconfig, kubectl on PATH, no colour.
-	environ []string
-	bin     string // the plugin
-	kubectl string
+	environ    []string
+	kubeconfig string
+	bin        string // the plugin
+	kubectl    string
 	// cacheDir is kubectl's discovery cache, warmed by the first call, as
 	// on any machine where kubectl has run before.
 	cacheDir string
@@ -60,13 +61,14 @@ func startBenchCluster(b *testing.B) *benchCluster {
 		b.Fatal(err)
 	}
 	return &benchCluster{
-		c:        c,
-		env:      &fixtures.Env{Kube: kube, Dynamic: dynamic.NewForConfigOrDie(cfg), Kubelet: c.Kubelet, Node: c.NodeName, Now: time.Now()},
-		kube:     kube,
-		environ:  append(os.Environ(), "KUBECONFIG="+kubeconfig, "PATH="+tools+":"+os.Getenv("PATH"), "NO_COLOR=1"),
-		bin:      bin,
-		kubectl:  filepath.Join(tools, "kubectl"),
-		cacheDir: filepath.Join(dir, "kube-cache"),
+		c:          c,
+		env:        &fixtures.Env{Kube: kube, Dynamic: dynamic.NewForConfigOrDie(cfg), Kubelet: c.Kubelet, Node: c.NodeName, Now: time.Now()},
+		kube:       kube,
+		environ:    append(os.Environ(), "KUBECONFIG="+kubeconfig, "PATH="+tools+":"+os.Getenv("PATH"), "NO_COLOR=1"),
+		kubeconfig: kubeconfig,
+		bin:        bin,
+		kubectl:    filepath.Join(tools, "kubectl"),
+		cacheDir:   filepath.Join(dir, "kube-cache"),
 	}
 }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,27 +33,35 @@ func BenchmarkInvestigateVsGet(b *testing.B) {
 		b.Fatalf("the two did not read the backup\n--- investigate ---\n%s\n--- kubectl ---\n%s", out, raw)
 	}
 
-	var tInv, tGet []time.Duration
+	// LOGBACKUP_BIN_BASE, when set, is another build of the plugin (say,
+	// of the base commit) timed in the same rounds: on a shared machine
+	// only a comparison within one run says whether a change helped.
+	base := os.Getenv("LOGBACKUP_BIN_BASE")
+	cmds := [][]string{investigate, get}
+	if base != "" {
+		cmds = append(cmds, append([]string{base}, investigate[1:]...))
+	}
+	times := make([][]time.Duration, len(cmds))
 	var maxRSS int64
 	round := 0
 	for b.Loop() {
-		// Alternate which goes first, so neither always runs on a cache
-		// the other just warmed.
-		inv := func() {
-			u := runDiscard(b, bc.environ, investigate)
-			tInv, maxRSS = append(tInv, u.wall), max(maxRSS, u.maxRSSKiB)
-		}
-		floor := func() { tGet = append(tGet, runDiscard(b, bc.environ, get).wall) }
-		if round%2 == 0 {
-			inv()
-			floor()
-		} else {
-			floor()
-			inv()
+		// Rotate the order, so none always runs first or last.
+		for k := range cmds {
+			i := (k + round) % len(cmds)
+			u := runDiscard(b, bc.environ, cmds[i])
+			times[i] = append(times[i], u.wall)
+			if i == 0 {
+				maxRSS = max(maxRSS, u.maxRSSKiB)
+			}
 		}
 		round++
 	}
-	mInv, mGet := median(tInv), median(tGet)
+	if base != "" {
+		mBase := median(times[2])
+		b.ReportMetric(ms(mBase), "base-investigate-ms")
+		b.ReportMetric(mBase.Seconds()/median(times[1]).Seconds(), "base-ratio")
+	}
+	mInv, mGet := median(times[0]), median(times[1])
 	ratio := mInv.Seconds() / mGet.Seconds()
 	b.ReportMetric(ms(mInv), "investigate-ms")
 	b.ReportMetric(ms(mGet), "kubectl-get-ms")
