@@ -7,8 +7,10 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/status"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -19,7 +21,7 @@ import (
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
-		Use: "logbackup",
+		Use: "kubectl-logbackup", // the binary: completion scripts are generated for this name
 		// kubectl runs the plugin as "kubectl logbackup"; help and usage
 		// lines must say so.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl logbackup"},
@@ -37,9 +39,12 @@ operator v2 (br.pingcap.com) backups.`,
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		investigate.NewCmd(flags, streams),
+		logs.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
 		resetretries.NewCmd(flags, streams),
+		status.NewCmd(flags, streams),
 		version.NewCmd(streams),
 	)
+	cmdutil.RegisterCompletions(root, flags)
 	return root
 }

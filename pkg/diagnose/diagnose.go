@@ -21,19 +21,39 @@ const DefaultCheckpointLag = 10 * time.Minute
 
 type rule func(r *report.Report, o Options) []report.Finding
 
+// backupRules read the backup section only; status runs them on every
+// backup of a fleet, so a row's verdict is investigate's from the backup
+// alone.
+func backupRules() []rule {
+	return []rule{invalidFields, exhausted, atLimit, failedPhase, transientRetry, logNotCovered, pendingRetry, retryRunning, checkpointLag}
+}
+
+// sectionRules read what investigate gathers besides the backup.
+func sectionRules() []rule {
+	return []rule{containers, storageErrors, controllerMissing, forbiddenSections}
+}
+
 // Diagnose runs every rule; when none finds anything it says so.
 func Diagnose(r *report.Report, o Options) []report.Finding {
-	rules := []rule{invalidFields, exhausted, atLimit, failedPhase, transientRetry, containers, storageErrors,
-		logNotCovered, pendingRetry, checkpointLag, controllerMissing, forbiddenSections}
+	return run(r, o, append(backupRules(), sectionRules()...))
+}
+
+// Backup runs the rules that read the backup section only: the verdict
+// that investigate would give from the backup alone.
+func Backup(r *report.Report, o Options) []report.Finding {
+	return run(r, o, backupRules())
+}
+
+func run(r *report.Report, o Options, rules []rule) []report.Finding {
 	var out []report.Finding
 	if r.Backup.Backup == nil {
 		return out
 	}
-	for _, run := range rules {
-		out = append(out, run(r, o)...)
+	for _, apply := range rules {
+		out = append(out, apply(r, o)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) < rank(out[j].Severity) })
-	if (len(out) == 0 || out[0].Severity == report.Info) && !troubled(r.Backup.Backup.Phase) && !r.Backup.Retry.Retrying {
+	if (len(out) == 0 || out[0].Severity == report.Info) && !troubled(r.Backup.Backup.Phase) && !r.Backup.Retry.Retrying && !RetryRunning(r) {
 		out = append([]report.Finding{healthy(r)}, out...)
 	}
 	return out

@@ -123,13 +123,55 @@ func pendingRetry(r *report.Report, _ Options) []report.Finding {
 	}}
 }
 
-func checkpointLag(r *report.Report, o Options) []report.Finding {
+// CheckpointLagging: a running log backup whose checkpoint is further
+// behind than o.CheckpointLag. Stopped, paused or failed ones are not:
+// their lag is expected, or another finding says why. status uses it for
+// its Lagging state, so both views agree.
+func CheckpointLagging(r *report.Report, o Options) bool {
 	cp, b := r.Backup.Checkpoint, r.Backup.Backup
-	if cp == nil || o.CheckpointLag <= 0 || time.Duration(cp.Lag) <= o.CheckpointLag {
+	if cp == nil || b == nil || o.CheckpointLag <= 0 || time.Duration(cp.Lag) <= o.CheckpointLag {
+		return false
+	}
+	return b.LogSubcommand != "log-stop" && b.LogSubcommand != "log-pause" && b.Phase != "Stopped" && b.Phase != "Paused" && b.Phase != backup.PhaseFailed
+}
+
+// RetryRunning: the last retry has started (realRetryAt is set) and the
+// backup has not finished since: not Complete, not Failed, and not a log
+// backup that is Running again (its task resumed). Between the start of a
+// retry and its end the records say nothing is pending, yet the backup is
+// still in its retry story; status counts it as Retrying.
+func RetryRunning(r *report.Report) bool {
+	b, s := r.Backup.Backup, r.Backup.Retry
+	if b == nil || s == nil || s.Retrying || len(b.Records) == 0 || b.Records[len(b.Records)-1].RealRetryAt == nil {
+		return false
+	}
+	switch {
+	case b.Phase == backup.PhaseComplete, b.Phase == backup.PhaseFailed, troubled(b.Phase):
+		return false
+	case b.IsLog() && b.Phase == backup.PhaseRunning:
+		return false
+	}
+	return true
+}
+
+func retryRunning(r *report.Report, _ Options) []report.Finding {
+	if !RetryRunning(r) {
 		return nil
 	}
-	if b.LogSubcommand == "log-stop" || b.LogSubcommand == "log-pause" || b.Phase == "Stopped" || b.Phase == "Paused" || b.Phase == backup.PhaseFailed {
-		return nil // stopped, paused or failed: the lag is expected, or another finding says why
+	b, s := r.Backup.Backup, r.Backup.Retry
+	last := b.Records[len(b.Records)-1]
+	return []report.Finding{{
+		Severity: report.Info,
+		Summary: fmt.Sprintf("Retry %d of %d started at %s (%s ago) and has not finished: the backup is %s.",
+			last.RetryNum, s.Allowed, last.RealRetryAt.UTC().Format(time.RFC3339), duration.HumanDuration(r.GeneratedAt.Sub(*last.RealRetryAt)), text.Dash(b.Phase)),
+		Next: "Watch it finish: `kubectl logbackup status --watch`; if it fails again, the next retry or the end of the retry window follows.",
+	}}
+}
+
+func checkpointLag(r *report.Report, o Options) []report.Finding {
+	cp := r.Backup.Checkpoint
+	if !CheckpointLagging(r, o) {
+		return nil
 	}
 	return []report.Finding{{
 		Severity: report.Warning,

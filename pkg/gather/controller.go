@@ -17,6 +17,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/stream"
 )
 
 // Controller pod selectors of the two operators.
@@ -136,7 +137,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 		return sec
 	}
 	sec.SkippedPods = total - len(pods)
-	match := newLineMatcher(ref)
+	match := stream.NewLineMatcher(ref)
 	// Several controller pods (an old and a new leader): their lines
 	// interleave in time, and the last N are the newest of all of them.
 	// Each pod's lines join them as soon as its log is read.
@@ -151,7 +152,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 			if err := q.slots.Acquire(gctx, 1); err != nil {
 				return err
 			}
-			scan, truncated, err := readControllerLog(gctx, kube, p, q, match.match)
+			scan, truncated, err := readControllerLog(gctx, kube, p, q, match.Match)
 			q.slots.Release(1)
 			mu.Lock()
 			defer mu.Unlock()

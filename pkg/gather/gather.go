@@ -45,12 +45,7 @@ func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Opt
 		return nil, err
 	}
 	rep := report.New(ref, o.Now)
-	retry := b.Retry(o.Now)
-	rep.Backup = report.BackupSection{Backup: b, Retry: &retry, StatusSubresource: api.StatusSubresource}
-	if t, ok := backup.CheckpointTime(b.CheckpointTS); ok && b.IsLog() {
-		// A checkpoint ahead of this machine's clock has no lag.
-		rep.Backup.Checkpoint = &report.Checkpoint{TSO: b.CheckpointTS, Time: t, Lag: backup.Duration(max(o.Now.Sub(t), 0))}
-	}
+	rep.Backup = report.NewBackupSection(b, api.StatusSubresource, o.Now)
 
 	// Three independent chains run at once; each writes only its own
 	// section, and the events of the backup and its children are merged

@@ -69,6 +69,9 @@ func indentJSON(v any, indent string) ([]byte, error) {
 	if err := redactJSON(dec, &compact); err != nil {
 		return nil, err
 	}
+	if indent == "" {
+		return escapeRunes(compact.Bytes(), jsonEscape), nil
+	}
 	if err := json.Indent(&out, compact.Bytes(), "", indent); err != nil {
 		return nil, err
 	}

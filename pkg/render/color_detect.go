@@ -16,3 +16,13 @@ func ColorEnabled(w io.Writer, getenv func(string) string) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// IsTerminal: w is a terminal that can be redrawn (a watch clears and
+// redraws its table there, and appends lines anywhere else).
+func IsTerminal(w io.Writer, getenv func(string) string) bool {
+	if getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

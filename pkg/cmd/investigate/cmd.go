@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
 
 const example = `  # One backup, by namespace/name
@@ -35,6 +37,8 @@ br.pingcap.com for operator v2). A source the user may not read is shown as an
 error in its own section; the command still exits 0 when the backup was read.`,
 		Example: example,
 		Args:    exactlyOneBackup,
+		// TAB completes the backup: NAME, NS/NAME, or NAME in -n's namespace.
+		ValidArgsFunction: cmdutil.CompleteBackupRefs(flags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

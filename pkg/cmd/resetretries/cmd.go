@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
 
 const long = `Remove the retry records (status.backoffRetryStatus) of TiDB Operator backups,
@@ -44,11 +46,19 @@ const example = `  # Preview, confirm, reset one backup
 // NewCmd wires the flags to Options; the flow lives in run.go.
 func NewCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := NewOptions(flags, streams)
+	completeRefs := cmdutil.CompleteEachBackupRef(flags)
 	cmd := &cobra.Command{
 		Use:     "reset-retries ([NAMESPACE/]NAME... | --all)",
 		Short:   "Remove a backup's retry records after a preview and a confirmation",
 		Long:    long,
 		Example: example,
+		// TAB completes each backup not already given; --all takes none.
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, word string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if o.All {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeRefs(cmd, args, word)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

@@ -1,4 +1,4 @@
-package gather
+package stream
 
 import (
 	"bytes"
@@ -6,35 +6,37 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 )
 
-// lineMatcher keeps the controller log lines about exactly one backup:
+// LineMatcher keeps the controller log lines about exactly one backup:
 // klog lines name it as the token NAMESPACE/NAME, zap lines carry the
 // fields "namespace" and "backup". A plain substring search would also
 // keep NAMESPACE/NAME-other.
-type lineMatcher struct {
+type LineMatcher struct {
 	token      []byte
 	nsFields   [][]byte
 	nameFields [][]byte
 }
 
-func newLineMatcher(ref backup.Ref) *lineMatcher {
+// NewLineMatcher matches the lines about ref.
+func NewLineMatcher(ref backup.Ref) *LineMatcher {
 	field := func(key, value string) [][]byte {
 		return [][]byte{
 			[]byte(`"` + key + `": "` + value + `"`),
 			[]byte(`"` + key + `":"` + value + `"`),
 		}
 	}
-	return &lineMatcher{
+	return &LineMatcher{
 		token:      []byte(ref.String()),
 		nsFields:   field("namespace", ref.Namespace),
 		nameFields: field("backup", ref.Name),
 	}
 }
 
-func (m *lineMatcher) match(line []byte) bool {
+// Match tells whether line is about the backup.
+func (m *LineMatcher) Match(line []byte) bool {
 	return m.hasToken(line) || (containsAny(line, m.nsFields) && containsAny(line, m.nameFields))
 }
 
-func (m *lineMatcher) hasToken(line []byte) bool {
+func (m *LineMatcher) hasToken(line []byte) bool {
 	for off := 0; ; {
 		i := bytes.Index(line[off:], m.token)
 		if i < 0 {

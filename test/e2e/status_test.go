@@ -1,0 +1,359 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/test/fixtures"
+)
+
+// statusJSON is the part of status -o json the tests read.
+type statusJSON struct {
+	Kind  string `json:"kind"`
+	Items []struct {
+		Context   string `json:"context"`
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+		Group     string `json:"group"`
+		State     string `json:"state"`
+		Verdict   struct {
+			Summary string `json:"summary"`
+		} `json:"verdict"`
+	} `json:"items"`
+	Summary map[string]int `json:"summary"`
+	Errors  []struct {
+		Context, Group, Namespace, Message string
+	} `json:"errors"`
+	Notes []struct{ Message string } `json:"notes"`
+}
+
+func decodeStatus(t *testing.T, out string) statusJSON {
+	t.Helper()
+	var st statusJSON
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status -o json is not JSON: %v\n%s", err, out)
+	}
+	return st
+}
+
+// seedFleet writes one backup of each state into a fresh namespace, both
+// groups, and returns the namespace.
+func seedFleet(t *testing.T, suffix string) string {
+	t.Helper()
+	ctx := context.Background()
+	ns := sanitize("st-" + suffix + "-" + uniqueName(t))
+	if len(ns) > 50 {
+		ns = ns[:50]
+	}
+	e := s.env
+	now := time.Now()
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	rec := func(n int, detected, expected time.Duration, ran bool) backup.RetryRecord {
+		r := backup.RetryRecord{RetryNum: n, DetectFailedAt: at(detected), ExpectedRetryAt: at(expected), RetryReason: "Job has failed", OriginalReason: "BackoffLimitExceeded"}
+		if ran {
+			r.RealRetryAt = at(expected)
+		}
+		return r
+	}
+	for _, b := range []fixtures.Backup{
+		{Group: backup.GroupV1, Name: "healthy-v1", Phase: "Complete"},
+		{Group: backup.GroupV2, Name: "healthy-v2", Phase: "Complete"},
+		{Group: backup.GroupV1, Name: "exhausted", Phase: "Failed",
+			Records:    []backup.RetryRecord{rec(1, -50*time.Minute, -45*time.Minute, true), rec(2, -40*time.Minute, -35*time.Minute, true), rec(3, -30*time.Minute, -25*time.Minute, false)},
+			Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "AlreadyFailed", Message: "exceed retry times, max is 2", LastTransitionTime: at(-20 * time.Minute)}}},
+		{Group: backup.GroupV2, Name: "failed", Phase: "Failed",
+			Conditions: []backup.Condition{{Type: "Failed", Status: "True", Reason: "BackupFailed", Message: "s3 AccessDenied", LastTransitionTime: at(-5 * time.Minute)}}},
+		{Group: backup.GroupV2, Name: "retrying", Phase: "RetryFailed",
+			Records: []backup.RetryRecord{rec(1, -2*time.Minute, 3*time.Minute, false)}},
+		{Group: backup.GroupV1, Name: "lagging", Mode: "log", LogSubcommand: "log-start", Phase: "Running",
+			CheckpointTS: backup.TSOFromTime(now.Add(-3 * time.Hour))},
+	} {
+		b.Namespace = ns
+		if _, err := e.CreateBackup(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ns
+}
+
+// Both groups, one row each, most urgent first; --failing leaves out the
+// healthy ones but the summary counts them; -o name is kubectl's form.
+func TestStatusBothGroupsSortedByUrgency(t *testing.T) {
+	ns := seedFleet(t, "x")
+	res := plugin(t, "status", "-n", ns, "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	st := decodeStatus(t, res.stdout)
+	var got []string
+	for _, it := range st.Items {
+		got = append(got, it.Name+"="+it.State)
+	}
+	want := []string{"exhausted=Exhausted", "failed=Failed", "retrying=Retrying", "lagging=Lagging", "healthy-v1=Healthy", "healthy-v2=Healthy"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows:\n got %v\nwant %v", got, want)
+	}
+	if st.Summary["total"] != 6 || st.Summary["exhausted"] != 1 || st.Summary["healthy"] != 2 {
+		t.Errorf("summary %v", st.Summary)
+	}
+	if st.Items[0].Verdict.Summary == "" || !strings.Contains(st.Items[0].Verdict.Summary, "Retries exhausted") {
+		t.Errorf("the exhausted row's verdict is not investigate's: %q", st.Items[0].Verdict.Summary)
+	}
+
+	text := plugin(t, "status", "-n", ns, "--failing")
+	if text.code != 0 {
+		t.Fatalf("exit %d: %s", text.code, text.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(text.stdout), "\n")
+	if !strings.HasPrefix(lines[0], "NAME ") || strings.Contains(text.stdout, "healthy-v") {
+		t.Errorf("--failing table:\n%s", text.stdout)
+	}
+	if last := lines[len(lines)-1]; last != "6 backups: 1 exhausted, 1 failed, 1 retrying, 1 lagging, 2 healthy; 4 shown (--failing)." {
+		t.Errorf("summary line %q", last)
+	}
+	for i, name := range []string{"exhausted", "failed", "retrying", "lagging"} {
+		if f := strings.Fields(lines[i+1]); f[0] != name {
+			t.Errorf("row %d is %q, want %s", i+1, lines[i+1], name)
+		}
+	}
+
+	names := plugin(t, "status", "-n", ns, "-o", "name")
+	if !strings.HasPrefix(names.stdout, "backup.pingcap.com/exhausted\nbackup.br.pingcap.com/failed\n") {
+		t.Errorf("-o name:\n%s", names.stdout)
+	}
+	wide := plugin(t, "status", "-n", ns, "-o", "wide")
+	if !strings.Contains(wide.stdout, "RETRY POLICY") || !strings.Contains(wide.stdout, "Failed/BackupFailed: s3 AccessDenied") {
+		t.Errorf("-o wide:\n%s", wide.stdout)
+	}
+}
+
+// A user who may list backups in two namespaces only: the cluster-wide
+// list names the missing permission and suggests -n; as they may list
+// namespaces, the two are still shown; the exit code says it is partial.
+func TestStatusRBACLimitedUser(t *testing.T) {
+	a, b := seedFleet(t, "a"), seedFleet(t, "b")
+	read := rbacv1.PolicyRule{APIGroups: []string{backup.GroupV1, backup.GroupV2}, Resources: []string{"backups"}, Verbs: []string{"get", "list", "watch"}}
+	grant(t, "viewer", a, read)
+	grant(t, "viewer", b, read)
+	listNS := sanitize("e2e-ns-list-" + t.Name())
+	clusterRole(t, "viewer", listNS, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list"}})
+	kc := kubeconfigFor(t, "viewer", a)
+
+	res := plugin(t, "--kubeconfig", kc, "status", "-A", "-o", "json")
+	if res.code != 1 || !strings.Contains(res.stderr, "could not be read") {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	st := decodeStatus(t, res.stdout)
+	if len(st.Items) != 12 {
+		t.Errorf("%d rows, want the 12 of the two readable namespaces", len(st.Items))
+	}
+	for _, it := range st.Items {
+		if it.Namespace != a && it.Namespace != b {
+			t.Errorf("row of namespace %s", it.Namespace)
+		}
+	}
+	if len(st.Errors) != 2 || !strings.Contains(st.Errors[0].Message, "missing permission to list backups") || !strings.Contains(st.Errors[0].Message, "-n NAMESPACE") {
+		t.Errorf("errors %+v", st.Errors)
+	}
+
+	// In its own namespace the same user has everything it needs.
+	own := plugin(t, "--kubeconfig", kc, "status")
+	if own.code != 0 || !strings.Contains(own.stdout, "6 backups:") {
+		t.Errorf("own namespace: exit %d\n%s%s", own.code, own.stdout, own.stderr)
+	}
+	// Without the namespace list the user still gets the permission line.
+	none := plugin(t, "--kubeconfig", kubeconfigFor(t, "restricted", ""), "status", "-A")
+	if none.code != 1 || !strings.Contains(none.stdout, "missing permission to list backups (API group pingcap.com) in all namespaces; name a namespace you may read with -n NAMESPACE") {
+		t.Errorf("no namespace list: exit %d\n%s%s", none.code, none.stdout, none.stderr)
+	}
+}
+
+// Two contexts, one unreachable: the other's rows with a CONTEXT column,
+// one error line for the dead one, exit 1.
+func TestStatusContextsOneUnreachable(t *testing.T) {
+	ns := seedFleet(t, "x")
+	cfg, err := clientcmd.LoadFromFile(s.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := cfg.Contexts[cfg.CurrentContext]
+	cfg.Clusters["dead"] = cfg.Clusters[live.Cluster].DeepCopy()
+	cfg.Clusters["dead"].Server = "https://127.0.0.1:1"
+	dead := live.DeepCopy()
+	dead.Cluster = "dead"
+	cfg.Contexts["dead"] = dead
+	cfg.Contexts["live"] = live.DeepCopy()
+	kc := filepath.Join(t.TempDir(), "two.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+
+	res := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "live,dead", "--request-timeout", "5s")
+	if res.code != 1 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	lines := strings.Split(res.stdout, "\n")
+	if !strings.HasPrefix(lines[0], "CONTEXT ") || !strings.HasPrefix(lines[1], "live ") {
+		t.Errorf("table:\n%s", res.stdout)
+	}
+	if n := strings.Count(res.stdout, "error: [context dead]"); n != 1 {
+		t.Errorf("%d error lines for the dead context:\n%s", n, res.stdout)
+	}
+	js := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "dead,live", "-o", "json", "--request-timeout", "5s")
+	st := decodeStatus(t, js.stdout)
+	if len(st.Items) != 6 || st.Items[0].Context != "live" || len(st.Errors) != 1 || st.Errors[0].Context != "dead" {
+		t.Errorf("json: %d items, errors %+v", len(st.Items), st.Errors)
+	}
+	bad := plugin(t, "--kubeconfig", kc, "status", "--contexts", "live,nope")
+	if bad.code == 0 || !strings.Contains(bad.stderr, `context "nope" is not in the kubeconfig`) || strings.Count(strings.TrimSpace(bad.stderr), "\n") != 0 {
+		t.Errorf("unknown context: exit %d, %q", bad.code, bad.stderr)
+	}
+}
+
+func TestStatusBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "-o", "xml"}, "must be one of wide, json, yaml, name"},
+		{[]string{"status", "--watch", "-o", "name"}, "--watch prints changes as they come"},
+		{[]string{"status", "--context", "nope"}, "context was not found for specified context: nope"},
+		{[]string{"status", "--checkpoint-lag", "banana"}, "--checkpoint-lag"},
+		{[]string{"status", "tidb/nightly"}, "status takes no arguments"},
+		{[]string{"status", "--contexts", "a", "--all-contexts"}, "cannot be used together"},
+		{[]string{"status", "--contexts", "x", "--context", "y"}, "--context cannot be used with --contexts"},
+	} {
+		res := plugin(t, tc.args...)
+		if res.code == 0 || !strings.Contains(res.stderr, tc.want) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q (want one line with %q)", tc.args, res.code, res.stdout, res.stderr, tc.want)
+		}
+	}
+}
+
+// watching is a plugin process whose stdout is read line by line.
+type watching struct {
+	cmd   *exec.Cmd
+	lines chan string
+	errb  strings.Builder
+}
+
+func startWatching(t *testing.T, args ...string) *watching {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	w := &watching{lines: make(chan string, 1000)}
+	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", s.kubeconfig}, args...)...)
+	w.cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	w.cmd.Stderr = &w.errb
+	out, err := w.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(w.lines)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			w.lines <- sc.Text()
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	return w
+}
+
+// next waits for a line that contains want.
+func (w *watching) next(t *testing.T, want string) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-w.lines:
+			if !ok {
+				t.Fatalf("the watch ended before a line with %q; stderr: %s", want, w.errb.String())
+			}
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-timeout:
+			t.Fatalf("no line with %q in 30s", want)
+		}
+	}
+}
+
+// The watch prints the first list, then a backup created later, and ends
+// at once with exit 0 on Ctrl-C.
+func TestStatusWatch(t *testing.T) {
+	ns := seedFleet(t, "x")
+	w := startWatching(t, "status", "-n", ns, "--watch", "-o", "json")
+	w.next(t, `"name":"exhausted"`)
+	if _, err := s.env.CreateBackup(context.Background(), fixtures.Backup{Group: backup.GroupV2, Namespace: ns, Name: "newcomer", Phase: "RetryFailed",
+		Records: []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptrTime(time.Now()), ExpectedRetryAt: ptrTime(time.Now().Add(time.Hour))}}}); err != nil {
+		t.Fatal(err)
+	}
+	line := w.next(t, `"name":"newcomer","group":"br.pingcap.com","operator":"v2"`)
+	if !strings.Contains(line, `"phase":"RetryFailed"`) { // v2 writes its status in a second request
+		line = w.next(t, `"name":"newcomer"`)
+	}
+	var ch struct {
+		Kind, Type string
+		Row        struct{ State string }
+	}
+	if err := json.Unmarshal([]byte(line), &ch); err != nil || ch.Kind != "BackupStatusChange" || ch.Row.State != "Retrying" {
+		t.Errorf("change line %q (%v)", line, err)
+	}
+	start := time.Now()
+	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := w.cmd.Wait()
+	if err != nil {
+		t.Errorf("the watch ended with %v after Ctrl-C; stderr: %s", err, w.errb.String())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the watch took %s to end after Ctrl-C", d)
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
+
+// clusterRole gives a test user a ClusterRole, removed after the test.
+func clusterRole(t *testing.T, user, name string, rules ...rbacv1.PolicyRule) {
+	t.Helper()
+	ctx := context.Background()
+	if len(name) > 60 {
+		name = name[:60]
+	}
+	rbac := s.env.Kube.RbacV1()
+	if _, err := rbac.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = rbac.ClusterRoleBindings().Delete(ctx, name, metav1.DeleteOptions{})
+		_ = rbac.ClusterRoles().Delete(ctx, name, metav1.DeleteOptions{})
+	})
+}
