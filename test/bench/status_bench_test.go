@@ -31,14 +31,16 @@ func BenchmarkStatusVsKubectl(b *testing.B) {
 	ctx := context.Background()
 	seeded := 0
 	for _, n := range fleetSizes {
-		began := time.Now()
-		if err := seedFleet(ctx, bc.env, seeded, n); err != nil {
-			b.Fatalf("seeding backups %d to %d: %v", seeded, n, err)
-		}
-		seedTime := time.Since(began)
-		b.Logf("seeded backups %d to %d in %v (%.0f backups/s)", seeded, n, seedTime.Round(time.Millisecond), float64(n-seeded)/seedTime.Seconds())
-		seeded = n
+		// Seeding happens in the sub-benchmark, so that one left out by
+		// -bench costs nothing; the next one seeds what it skipped.
 		b.Run(fmt.Sprintf("backups=%d", n), func(b *testing.B) {
+			began := time.Now()
+			if err := seedFleet(ctx, bc.env, seeded, n); err != nil {
+				b.Fatalf("seeding backups %d to %d: %v", seeded, n, err)
+			}
+			seedTime := time.Since(began)
+			b.Logf("seeded backups %d to %d in %v (%.0f backups/s)", seeded, n, seedTime.Round(time.Millisecond), float64(n-seeded)/seedTime.Seconds())
+			seeded = n
 			b.ReportMetric(seedTime.Seconds(), "seed-s")
 			benchStatus(b, bc, n)
 		})
@@ -68,21 +70,24 @@ func benchStatus(b *testing.B, bc *benchCluster, n int) {
 	}
 	mKubectl, mStatus, mJSON := median(times[0]), median(times[1]), median(times[2])
 	ratio, ratioJSON := mStatus.Seconds()/mKubectl.Seconds(), mJSON.Seconds()/mKubectl.Seconds()
-	rssMiB := float64(max(rss[1], rss[2])) / 1024
+	rssMiB, rssJSONMiB := float64(rss[1])/1024, float64(rss[2])/1024
 	b.ReportMetric(ms(mKubectl), "kubectl-ms")
 	b.ReportMetric(ms(mStatus), "status-ms")
 	b.ReportMetric(ms(mJSON), "status-json-ms")
 	b.ReportMetric(ratio, "ratio")
 	b.ReportMetric(ratioJSON, "ratio-json")
 	b.ReportMetric(rssMiB, "status-maxrss-MiB")
+	b.ReportMetric(rssJSONMiB, "status-json-maxrss-MiB")
 	b.ReportMetric(float64(rss[0])/1024, "kubectl-maxrss-MiB")
-	b.Logf("%d backups, %d rounds: kubectl %v, status %v (%.2fx), status -o json %v (%.2fx); peak RSS status %.1f MiB, kubectl %.1f MiB",
-		n, round, mKubectl, mStatus, ratio, mJSON, ratioJSON, rssMiB, float64(rss[0])/1024)
+	b.Logf("%d backups, %d rounds: kubectl %v, status %v (%.2fx), status -o json %v (%.2fx); peak RSS status %.1f MiB, -o json %.1f MiB, kubectl %.1f MiB",
+		n, round, mKubectl, mStatus, ratio, mJSON, ratioJSON, rssMiB, rssJSONMiB, float64(rss[0])/1024)
 	if ratio > statusMaxRatio {
 		b.Errorf("status -A took %.2fx kubectl's time for %d backups; the target is at most %.2fx", ratio, n, statusMaxRatio)
 	}
-	if rssMiB > statusMaxRSSMiB {
-		b.Errorf("status -A peaked at %.1f MiB RSS for %d backups; the target is under %d MiB", rssMiB, n, statusMaxRSSMiB)
+	for i, name := range []string{"status -A", "status -A -o json"} {
+		if mib := float64(rss[i+1]) / 1024; mib > statusMaxRSSMiB {
+			b.Errorf("%s peaked at %.1f MiB RSS for %d backups; the target is under %d MiB", name, mib, n, statusMaxRSSMiB)
+		}
 	}
 }
 
@@ -106,11 +111,14 @@ func checkFleetOutputs(b *testing.B, bc *benchCluster, n int, kubectl, status, s
 		b.Fatalf("status -A drew %d rows of the fleet, want %d\n%s", rows, n, head(text, 20))
 	}
 	js, _ := run(b, bc.environ, statusJSON)
-	if !json.Valid([]byte(js)) {
-		b.Fatalf("status -A -o json is not valid JSON:\n%s", head(js, 20))
+	var rows struct {
+		Items []json.RawMessage `json:"items"`
 	}
-	if rows := strings.Count(js, `"backup-`); rows < n {
-		b.Fatalf("status -A -o json names %d backups of the fleet, want %d", rows, n)
+	if err := json.Unmarshal([]byte(js), &rows); err != nil {
+		b.Fatalf("status -A -o json is not a JSON list: %v\n%s", err, head(js, 20))
+	}
+	if len(rows.Items) != n {
+		b.Fatalf("status -A -o json has %d items, want %d", len(rows.Items), n)
 	}
 }
 
