@@ -69,12 +69,18 @@ func TestFirstConnFailureAndCancel(t *testing.T) {
 	}
 
 	// Hold the slot, as a request still dialing does.
-	f.dialing <- struct{}{}
-	defer func() { <-f.dialing }()
+	g := f.gate("example.invalid")
+	g.dialing <- struct{}{}
+	defer func() { <-g.dialing }()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://example.invalid/", nil)
 	if _, err := failing.RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a waiting request whose context ends: err = %v", err)
+	}
+	// Another server does not wait for this one's connection.
+	other, _ := http.NewRequest(http.MethodGet, "https://other.invalid/", nil)
+	if _, err := failing.RoundTrip(other); !errors.Is(err, refused) {
+		t.Errorf("another host: err = %v, want its own dial's error", err)
 	}
 }

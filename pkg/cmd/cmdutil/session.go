@@ -185,35 +185,51 @@ func validateTimeout(flag *string) error {
 // own, and over HTTP/2 all but one connection are then thrown away; on a
 // busy machine those handshakes cost more than the round trip they race.
 // Once a connection exists, requests go through unhindered (over HTTP/1.1
-// they dial as before).
+// they dial as before). Each host has its own gate, so a config copied
+// for another server never waits on this one.
 type firstConn struct {
+	mu    sync.Mutex
+	hosts map[string]*hostGate
+}
+
+type hostGate struct {
 	dialing chan struct{} // one slot: the request that makes the connection
 	ready   chan struct{} // closed once any request has had a connection
 	once    sync.Once
 }
 
-func newFirstConn() *firstConn {
-	return &firstConn{dialing: make(chan struct{}, 1), ready: make(chan struct{})}
+func newFirstConn() *firstConn { return &firstConn{hosts: map[string]*hostGate{}} }
+
+func (f *firstConn) gate(host string) *hostGate {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, ok := f.hosts[host]
+	if !ok {
+		g = &hostGate{dialing: make(chan struct{}, 1), ready: make(chan struct{})}
+		f.hosts[host] = g
+	}
+	return g
 }
 
 func (f *firstConn) wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		g := f.gate(req.URL.Host)
 		select {
-		case <-f.ready:
+		case <-g.ready:
 			return next.RoundTrip(req)
 		default:
 		}
 		select {
-		case <-f.ready:
+		case <-g.ready:
 			return next.RoundTrip(req)
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
-		case f.dialing <- struct{}{}:
+		case g.dialing <- struct{}{}:
 		}
 		// This request makes the connection; if it fails before it has
 		// one, the next waiting request tries.
-		defer func() { <-f.dialing }()
-		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { f.once.Do(func() { close(f.ready) }) }}
+		defer func() { <-g.dialing }()
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { g.once.Do(func() { close(g.ready) }) }}
 		return next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	})
 }
