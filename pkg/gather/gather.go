@@ -33,11 +33,9 @@ const sinceMargin = 5 * time.Minute
 // Investigate gathers the report. The error is non-nil only when the
 // backup itself could not be read; every other failure stays in its section.
 func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Options) (*report.Report, error) {
-	apis, err := backupapi.Discover(ctx, c.Kube.Discovery().RESTClient(), o.APIGroup)
-	if err != nil {
-		return nil, err
-	}
-	found, err := backupapi.Find(ctx, c.Dynamic, apis, ref)
+	// Discovery and the GET of the backup go out together: the backup is
+	// on every path that follows, so its round trip is the one to save.
+	found, _, err := backupapi.DiscoverAndFind(ctx, c.Kube.Discovery().RESTClient(), c.Dynamic, o.APIGroup, ref)
 	if err != nil {
 		return nil, err
 	}

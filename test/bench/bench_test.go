@@ -1,28 +1,23 @@
-// Package bench measures `kubectl logbackup investigate` against the
-// seed's runbook with its errors fixed, on a real control plane holding
-// 2,000 events in the backup's namespace and a 100,000-line controller log.
+// Package bench measures the plugin on a real control plane:
+// `investigate` against the seed's runbook with its errors fixed and
+// against one `kubectl get` (2,000 events in the backup's namespace, a
+// 100,000-line controller log), and `status -A` against kubectl's list of
+// both groups on a fleet of 1,000 and 10,000 backups.
 package bench
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
-	"github.com/logbackup/kubectl-logbackup/test/cluster"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 )
 
@@ -34,40 +29,14 @@ const (
 )
 
 func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
-	bin := os.Getenv("LOGBACKUP_BIN")
-	if bin == "" {
-		b.Fatal("LOGBACKUP_BIN is not set: run `make bench`, which builds the plugin")
-	}
-	ctx := context.Background()
-	c, err := cluster.Start(ctx, cluster.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Stop()
-	cfg := rest.CopyConfig(c.Admin)
-	cfg.QPS, cfg.Burst = 1000, 1000
-	kube := kubernetes.NewForConfigOrDie(cfg)
-	env := &fixtures.Env{Kube: kube, Dynamic: dynamic.NewForConfigOrDie(cfg), Kubelet: c.Kubelet, Node: c.NodeName, Now: time.Now()}
-	if _, err := fixtures.SeedDemo(ctx, env, controllerLines); err != nil {
-		b.Fatal(err)
-	}
-	if err := seedNoiseEvents(ctx, kube, fixtures.NSv1, noiseEvents); err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := c.WriteKubeconfig(kubeconfig, cluster.UserAdmin, ""); err != nil {
-		b.Fatal(err)
-	}
-	tools := os.Getenv(cluster.ToolsDirEnv)
-	envv := append(os.Environ(), "KUBECONFIG="+kubeconfig, "PATH="+tools+":"+os.Getenv("PATH"), "NO_COLOR=1")
+	bc := startDemoCluster(b)
 	script, _ := filepath.Abs("runbook-fixed.sh")
-	investigate := []string{bin, "investigate", fixtures.NSv1 + "/" + fixtures.Nightly, "--controller-namespace", fixtures.ControllerNamespace}
+	investigate := bc.investigateArgv()
 	runbook := []string{"bash", script, fixtures.NSv1, fixtures.Nightly, fixtures.ControllerNamespace, gather.ControllerSelectorV1}
 
 	// Both must find the same controller lines, or the comparison is moot.
-	out, _ := run(b, envv, investigate)
-	rb, _ := run(b, envv, runbook)
+	out, _ := run(b, bc.environ, investigate)
+	rb, _ := run(b, bc.environ, runbook)
 	if !strings.Contains(out, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") || !strings.Contains(rb, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") {
 		b.Fatalf("the two do not show the same facts\n--- investigate ---\n%s\n--- runbook ---\n%s", out, rb)
 	}
@@ -76,10 +45,10 @@ func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
 	var maxRSS int64
 	b.ResetTimer()
 	for b.Loop() {
-		_, usage := run(b, envv, investigate)
+		_, usage := run(b, bc.environ, investigate)
 		tInv += usage.wall
 		maxRSS = max(maxRSS, usage.maxRSSKiB)
-		_, usage = run(b, envv, runbook)
+		_, usage = run(b, bc.environ, runbook)
 		tRun += usage.wall
 	}
 	b.StopTimer()
@@ -94,28 +63,24 @@ func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
 	}
 }
 
-type usage struct {
-	wall      time.Duration
-	maxRSSKiB int64
+// startDemoCluster is the investigate benchmarks' cluster: every demo
+// scenario, a 100,000-line controller log and 2,000 events of other
+// objects in the backup's namespace.
+func startDemoCluster(b *testing.B) *benchCluster {
+	b.Helper()
+	bc := startBenchCluster(b)
+	ctx := context.Background()
+	if _, err := fixtures.SeedDemo(ctx, bc.env, controllerLines); err != nil {
+		b.Fatal(err)
+	}
+	if err := seedNoiseEvents(ctx, bc.kube, fixtures.NSv1, noiseEvents); err != nil {
+		b.Fatal(err)
+	}
+	return bc
 }
 
-func run(b *testing.B, env, argv []string) (string, usage) {
-	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = env
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, errOut.String())
-	}
-	u := usage{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		u.maxRSSKiB = ru.Maxrss
-	}
-	return out.String(), u
+func (bc *benchCluster) investigateArgv() []string {
+	return []string{bc.bin, "investigate", fixtures.NSv1 + "/" + fixtures.Nightly, "--controller-namespace", fixtures.ControllerNamespace}
 }
 
 // seedNoiseEvents fills the namespace with events about other objects,

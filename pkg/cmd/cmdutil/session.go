@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -64,6 +67,7 @@ func NewSession(flags *genericclioptions.ConfigFlags, warnings io.Writer) (*Sess
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = buildinfo.UserAgent()
 	cfg.Wrap(noWriteRetries)
+	cfg.Wrap(newFirstConn().wrap)
 	cfg.WarningHandler = &warningPrinter{w: warnings, seen: map[string]bool{}}
 	// A handful of requests fan out at once; client-go's default of 5 QPS
 	// would queue them for no reason.
@@ -173,4 +177,59 @@ func validateTimeout(flag *string) error {
 		return fmt.Errorf("invalid --request-timeout %q: must be between 0 (none) and %s", *flag, MaxRequestTimeout)
 	}
 	return nil
+}
+
+// firstConn holds back the requests that a command fans out at its start
+// until the first of them has a connection. net/http does not merge
+// concurrent dials: each request would dial and do a TLS handshake of its
+// own, and over HTTP/2 all but one connection are then thrown away; on a
+// busy machine those handshakes cost more than the round trip they race.
+// Once a connection exists, requests go through unhindered (over HTTP/1.1
+// they dial as before). Each host has its own gate, so a config copied
+// for another server never waits on this one.
+type firstConn struct {
+	mu    sync.Mutex
+	hosts map[string]*hostGate
+}
+
+type hostGate struct {
+	dialing chan struct{} // one slot: the request that makes the connection
+	ready   chan struct{} // closed once any request has had a connection
+	once    sync.Once
+}
+
+func newFirstConn() *firstConn { return &firstConn{hosts: map[string]*hostGate{}} }
+
+func (f *firstConn) gate(host string) *hostGate {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, ok := f.hosts[host]
+	if !ok {
+		g = &hostGate{dialing: make(chan struct{}, 1), ready: make(chan struct{})}
+		f.hosts[host] = g
+	}
+	return g
+}
+
+func (f *firstConn) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		g := f.gate(req.URL.Host)
+		select {
+		case <-g.ready:
+			return next.RoundTrip(req)
+		default:
+		}
+		select {
+		case <-g.ready:
+			return next.RoundTrip(req)
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		case g.dialing <- struct{}{}:
+		}
+		// This request makes the connection; if it fails before it has
+		// one, the next waiting request tries.
+		defer func() { <-g.dialing }()
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { g.once.Do(func() { close(g.ready) }) }}
+		return next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	})
 }
