@@ -9,9 +9,10 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
-// maxMessageBytes bounds the condition message kept per row: a row is
-// small whatever an object holds, so 10,000 rows stay a few megabytes.
-const maxMessageBytes = 1024
+// maxMessageBytes bounds the condition message kept per row (a table
+// cell shows 512 bytes): a row is small whatever an object holds, so
+// 10,000 rows stay a few megabytes.
+const maxMessageBytes = 512
 
 // Row is one backup as status shows it.
 type Row struct {
@@ -34,7 +35,7 @@ type Row struct {
 	// record's original reason, or the Failed condition's reason.
 	LastFailure string             `json:"lastFailure,omitempty"`
 	Checkpoint  *report.Checkpoint `json:"checkpoint,omitempty"`
-	// Condition is the newest condition (its message cut to 1 KiB).
+	// Condition is the newest condition (its message cut to 512 bytes).
 	Condition *backup.Condition `json:"condition,omitempty"`
 	// Verdict is the first finding investigate gives from the backup
 	// alone; Findings counts them all.

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -28,12 +29,16 @@ type StatusOptions struct {
 // Status draws the fleet table, the errors and notes, and the summary
 // line that ends it.
 func Status(w io.Writer, st *fleet.Status, o StatusOptions) error {
-	p := newPrinter(w, o.Options, st.GeneratedAt)
+	bw := bufio.NewWriter(w)
+	p := newPrinter(bw, o.Options, st.GeneratedAt)
 	if st.Interrupted {
 		p.f("%s the list was interrupted: the rows below are the backups read before it stopped\n", p.paint(red, "INTERRUPTED:"))
 	}
 	if len(st.Items) > 0 {
-		p.table("", statusHeader(o), statusRows(st.Items, o, st.GeneratedAt))
+		// Drawn row by row into a buffered writer: a fleet of ten
+		// thousand backups is never a second table in memory.
+		var t fixedTable
+		t.write(p, statusHeader(o), safeCells(statusRows(st.Items, o, st.GeneratedAt)), nil)
 	}
 	for _, e := range st.Errors {
 		p.f("%s %s\n", p.paint(red, "error:"), problemText(e))
@@ -42,7 +47,20 @@ func Status(w io.Writer, st *fleet.Status, o StatusOptions) error {
 		p.f("%s %s\n", p.paint(cyan, "note:"), problemText(n))
 	}
 	p.f("%s\n", p.paint(bold, summaryText(st, o)))
-	return p.err
+	if p.err != nil {
+		return p.err
+	}
+	return bw.Flush()
+}
+
+// safeCells makes every cell safe in place, as table does.
+func safeCells(rows [][]string) [][]string {
+	for _, r := range rows {
+		for i, v := range r {
+			r[i] = cell(v)
+		}
+	}
+	return rows
 }
 
 // StatusStream draws a watch on a stream that is not a terminal: the
@@ -71,13 +89,7 @@ func (s *StatusStream) Write(changes []fleet.Change, now time.Time) error {
 		}
 		rows = append(rows, r)
 	}
-	cells := statusRows(rows, s.o, now)
-	for _, r := range cells {
-		for i, v := range r {
-			r[i] = cell(v)
-		}
-	}
-	s.table.write(p, statusHeader(s.o), cells, nil)
+	s.table.write(p, statusHeader(s.o), safeCells(statusRows(rows, s.o, now)), nil)
 	return p.err
 }
 

@@ -201,7 +201,12 @@ func plural(n int, w string) string {
 
 func (o *Options) print(st *fleet.Status) error {
 	switch f := o.output.Value(); f {
-	case output.JSON, output.YAML:
+	case output.JSON:
+		// Item by item: ten thousand rows are never encoded whole.
+		env := *st
+		env.Items = []fleet.Row{}
+		return output.PrintJSONList(o.Out, &env, len(st.Items), func(i int) any { return st.Items[i] })
+	case output.YAML:
 		return output.Print(o.Out, f, st)
 	case formatName:
 		return render.StatusNames(o.Out, st)
