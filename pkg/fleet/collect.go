@@ -166,9 +166,9 @@ func perNamespace(ctx context.Context, src Source, api backupapi.API, namespaces
 	return shown, refused
 }
 
-// listInto reduces each backup of a page to its row as the page arrives.
+// listInto reduces each backup to its row as its page streams in.
 func listInto(ctx context.Context, src Source, api backupapi.API, ns string, o Options, c *collector, read *int) error {
-	return backupapi.List(ctx, src.Clients.Dynamic, []backupapi.API{api}, backupapi.ListOptions{Namespace: ns, PageSize: o.PageSize},
+	return backupapi.ListSlim(ctx, src.Clients.Kube.Discovery().RESTClient(), []backupapi.API{api}, backupapi.ListOptions{Namespace: ns, PageSize: o.PageSize},
 		func(api backupapi.API, u *unstructured.Unstructured) error {
 			*read++
 			b, err := backup.FromUnstructured(u)

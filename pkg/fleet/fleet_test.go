@@ -2,20 +2,20 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
@@ -104,34 +104,46 @@ func TestRowKeepsLittle(t *testing.T) {
 	}
 }
 
-func fakeSource(t *testing.T, objs []*unstructured.Unstructured, forbidAllNamespaces bool, namespaces ...string) Source {
+// fakeSource is an API server that serves objs as backup lists (both
+// groups, by namespace) and the namespaces; forbid refuses the lists of
+// all namespaces and of namespace "secret", as RBAC would.
+func fakeSource(t *testing.T, objs []*unstructured.Unstructured, forbid bool, namespaces ...string) Source {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	gvrs := map[schema.GroupVersionResource]string{}
-	for _, g := range backupapi.KnownGroups() {
-		gvrs[schema.GroupVersionResource{Group: g, Version: "v1alpha1", Resource: "backups"}] = "BackupList"
-	}
-	var ros []runtime.Object
-	for _, o := range objs {
-		ros = append(ros, o)
-	}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme, gvrs, ros...)
-	if forbidAllNamespaces {
-		dyn.PrependReactor("list", "backups", func(a k8stesting.Action) (bool, runtime.Object, error) {
-			if a.GetNamespace() == "" {
-				return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: a.GetResource().Group, Resource: "backups"}, "", nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		if r.URL.Path == "/api/v1/namespaces" {
+			var items []any
+			for _, ns := range namespaces {
+				items = append(items, map[string]any{"metadata": map[string]any{"name": ns}})
 			}
-			if a.GetNamespace() == "secret" {
-				return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: a.GetResource().Group, Resource: "backups"}, "", nil)
+			_ = json.NewEncoder(w).Encode(map[string]any{"kind": "NamespaceList", "apiVersion": "v1", "metadata": map[string]any{}, "items": items})
+			return
+		}
+		// /apis/GROUP/v1alpha1[/namespaces/NS]/backups
+		group, ns := parts[1], ""
+		if len(parts) == 6 {
+			ns = parts[4]
+		}
+		if forbid && (ns == "" || ns == "secret") {
+			w.WriteHeader(http.StatusForbidden)
+			_ = json.NewEncoder(w).Encode(apierrors.NewForbidden(schema.GroupResource{Group: group, Resource: "backups"}, "", nil).ErrStatus)
+			return
+		}
+		items := []any{}
+		for _, o := range objs {
+			if strings.HasPrefix(o.GetAPIVersion(), group+"/") && (ns == "" || o.GetNamespace() == ns) {
+				items = append(items, o.Object)
 			}
-			return false, nil, nil
-		})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"kind": "BackupList", "apiVersion": group + "/v1alpha1", "metadata": map[string]any{}, "items": items})
+	}))
+	t.Cleanup(srv.Close)
+	kube, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
 	}
-	kube := fake.NewClientset()
-	for _, ns := range namespaces {
-		_, _ = kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-	}
-	return Source{Clients: backupapi.Clients{Kube: kube, Dynamic: dyn}}
+	return Source{Clients: backupapi.Clients{Kube: kube}}
 }
 
 // A user who may not list a group in all namespaces: one error naming the
