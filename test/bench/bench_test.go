@@ -35,8 +35,8 @@ func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
 	runbook := []string{"bash", script, fixtures.NSv1, fixtures.Nightly, fixtures.ControllerNamespace, gather.ControllerSelectorV1}
 
 	// Both must find the same controller lines, or the comparison is moot.
-	out, _ := run(b, bc.environ, investigate)
-	rb, _ := run(b, bc.environ, runbook)
+	out, _ := bc.run(b, investigate)
+	rb, _ := bc.run(b, runbook)
 	if !strings.Contains(out, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") || !strings.Contains(rb, "exceed retry times, max is 2, failed reason Job backup-nightly has failed") {
 		b.Fatalf("the two do not show the same facts\n--- investigate ---\n%s\n--- runbook ---\n%s", out, rb)
 	}
@@ -45,10 +45,10 @@ func BenchmarkInvestigateVsFixedRunbook(b *testing.B) {
 	var maxRSS int64
 	b.ResetTimer()
 	for b.Loop() {
-		_, usage := run(b, bc.environ, investigate)
+		_, usage := bc.run(b, investigate)
 		tInv += usage.wall
 		maxRSS = max(maxRSS, usage.maxRSSKiB)
-		_, usage = run(b, bc.environ, runbook)
+		_, usage = bc.run(b, runbook)
 		tRun += usage.wall
 	}
 	b.StopTimer()

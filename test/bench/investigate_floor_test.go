@@ -27,8 +27,8 @@ func BenchmarkInvestigateVsGet(b *testing.B) {
 
 	// Warm-up, and proof that both read the backup: the first kubectl
 	// call also fills the discovery cache, as on any machine in use.
-	out, _ := run(b, bc.environ, investigate)
-	raw, _ := run(b, bc.environ, get)
+	out, _ := bc.run(b, investigate)
+	raw, _ := bc.run(b, get)
 	if !strings.Contains(out, "Backup tidb/nightly") || !strings.Contains(raw, `"name": "nightly"`) {
 		b.Fatalf("the two did not read the backup\n--- investigate ---\n%s\n--- kubectl ---\n%s", out, raw)
 	}
@@ -48,7 +48,7 @@ func BenchmarkInvestigateVsGet(b *testing.B) {
 		// Rotate the order, so none always runs first or last.
 		for k := range cmds {
 			i := (k + round) % len(cmds)
-			u := runDiscard(b, bc.environ, cmds[i])
+			u := bc.runDiscard(b, cmds[i])
 			times[i] = append(times[i], u.wall)
 			if i == 0 {
 				maxRSS = max(maxRSS, u.maxRSSKiB)

@@ -62,7 +62,7 @@ func benchStatus(b *testing.B, bc *benchCluster, n int) {
 		// a cold API server cache) or last.
 		for k := range cmds {
 			i := (k + round) % len(cmds)
-			u := runDiscard(b, bc.environ, cmds[i])
+			u := bc.runDiscard(b, cmds[i])
 			times[i] = append(times[i], u.wall)
 			rss[i] = max(rss[i], u.maxRSSKiB)
 		}
@@ -96,7 +96,7 @@ func benchStatus(b *testing.B, bc *benchCluster, n int) {
 // neither side is timed doing less than the other.
 func checkFleetOutputs(b *testing.B, bc *benchCluster, n int, kubectl, status, statusJSON []string) {
 	b.Helper()
-	raw, _ := run(b, bc.environ, kubectl)
+	raw, _ := bc.run(b, kubectl)
 	var list struct {
 		Items []json.RawMessage `json:"items"`
 	}
@@ -106,11 +106,11 @@ func checkFleetOutputs(b *testing.B, bc *benchCluster, n int, kubectl, status, s
 	if len(list.Items) != n {
 		b.Fatalf("kubectl listed %d backups, want %d", len(list.Items), n)
 	}
-	text, _ := run(b, bc.environ, status)
+	text, _ := bc.run(b, status)
 	if rows := countFleetRows(text); rows != n {
 		b.Fatalf("status -A drew %d rows of the fleet, want %d\n%s", rows, n, head(text, 20))
 	}
-	js, _ := run(b, bc.environ, statusJSON)
+	js, _ := bc.run(b, statusJSON)
 	var rows struct {
 		Items []json.RawMessage `json:"items"`
 	}
