@@ -25,7 +25,7 @@ type rule func(r *report.Report, o Options) []report.Finding
 // backup of a fleet, so a row's verdict is investigate's from the backup
 // alone.
 func backupRules() []rule {
-	return []rule{invalidFields, exhausted, atLimit, failedPhase, transientRetry, logNotCovered, pendingRetry, retryRunning, checkpointLag}
+	return []rule{invalidFields, unknownPhase, exhausted, atLimit, failedPhase, transientRetry, logNotCovered, pendingRetry, retryRunning, checkpointLag}
 }
 
 // sectionRules read what investigate gathers besides the backup.

@@ -222,5 +222,19 @@ func TestInvalidFields(t *testing.T) {
 	fs := Diagnose(rep(b), Options{})
 	expect(t, fs, report.Critical, "status.backoffRetryStatus is not a list", "reset-retries tidb/x")
 	expect(t, fs, report.Warning, "retry policy", `"banana"`, "assume the default")
-	expect(t, fs, report.Info, "1 field of the backup could not be read (status.conditions[0].lastTransitionTime)")
+	expect(t, fs, report.Warning, "1 field of the backup could not be read (status.conditions[0].lastTransitionTime)", "kubectl get backup -o yaml")
+}
+
+// A phase no operator writes is never called healthy.
+func TestUnknownPhase(t *testing.T) {
+	fs := Diagnose(rep(&backup.Backup{Phase: "Failed\ufffd"}), Options{})
+	expect(t, fs, report.Warning, "The phase \"Failed\ufffd\" is not one TiDB Operator writes")
+	if strings.Contains(summaries(fs), "No problem found") {
+		t.Errorf("an unknown phase was called healthy:\n%s", summaries(fs))
+	}
+	for _, p := range []string{"", "Running", "VolumeBackupComplete", "Stopped"} {
+		if s := summaries(Diagnose(rep(&backup.Backup{Phase: p}), Options{})); strings.Contains(s, "not one TiDB Operator writes") {
+			t.Errorf("phase %q: %s", p, s)
+		}
+	}
 }

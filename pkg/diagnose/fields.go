@@ -45,8 +45,9 @@ func invalidFields(r *report.Report, _ Options) []report.Finding {
 	}
 	if len(other) > 0 {
 		out = append(out, report.Finding{
-			Severity: report.Info,
-			Summary:  fmt.Sprintf("%s of the backup could not be read (%s); shown as missing.", text.Plural(len(other), "field"), strings.Join(other, ", ")),
+			Severity: report.Warning,
+			Summary:  fmt.Sprintf("%s of the backup could not be read (%s); shown as missing, so what depends on them is not judged.", text.Plural(len(other), "field"), strings.Join(other, ", ")),
+			Next:     "Something other than the operator wrote this object: read it whole (kubectl get backup -o yaml), find the writer, and correct the field; the operator may fail on it too.",
 		})
 	}
 	return out

@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -178,6 +180,28 @@ func checkpointLag(r *report.Report, o Options) []report.Finding {
 		Summary: fmt.Sprintf("The log backup checkpoint is %s behind (at %s; threshold %s).",
 			duration.HumanDuration(time.Duration(cp.Lag)), cp.Time.UTC().Format(time.RFC3339), o.CheckpointLag),
 		Next: "The log backup task is not advancing: check the TiKV and PD health and the log backup task status (`br log status`).",
+	}}
+}
+
+// knownPhases are the phases the operators write (docs/operator-facts.md);
+// VolumeBackup* phases are matched by prefix. An empty phase is a backup
+// not reconciled yet.
+func knownPhases() []string {
+	return []string{"", "Scheduled", "Running", "Complete", "Clean", "Repeatable", backup.PhaseFailed, backup.PhaseRetryFailed,
+		"CleanFailed", "Invalid", "Prepare", "Paused", "Stopped", "Restart"}
+}
+
+// unknownPhase: a phase no operator writes cannot be judged; saying
+// "no problem" about it would hide whatever wrote it.
+func unknownPhase(r *report.Report, _ Options) []report.Finding {
+	phase := r.Backup.Backup.Phase
+	if slices.Contains(knownPhases(), phase) || strings.HasPrefix(phase, "VolumeBackup") {
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Warning,
+		Summary:  fmt.Sprintf("The phase %q is not one TiDB Operator writes: the retry state cannot be judged from it.", phase),
+		Next:     "Something other than the operator set it: read the object (kubectl get backup -o yaml) and the controller's log below.",
 	}}
 }
 

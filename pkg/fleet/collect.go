@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -63,12 +66,12 @@ func Collect(ctx context.Context, sources []Source, o Options) *Status {
 
 func collectSource(ctx context.Context, src Source, o Options, c *collector) {
 	if src.Err != nil {
-		c.error(Problem{Context: src.Context, Message: src.Err.Error()})
+		c.error(Problem{Context: src.Context, Message: src.Err.Error(), Err: src.Err})
 		return
 	}
 	apis, err := backupapi.Discover(ctx, src.Clients.Kube.Discovery().RESTClient(), o.APIGroup)
 	if err != nil {
-		c.error(Problem{Context: src.Context, Message: discoveryMessage(err)})
+		c.error(Problem{Context: src.Context, Message: discoveryMessage(err), Err: err})
 		return
 	}
 	if o.APIGroup == "" {
@@ -87,11 +90,32 @@ func collectSource(ctx context.Context, src Source, o Options, c *collector) {
 	_ = g.Wait()
 }
 
+// discoveryMessage says why a cluster could not be read at all, the way
+// a person fixes it; the Problem keeps the error itself.
 func discoveryMessage(err error) string {
-	if errors.Is(err, backupapi.ErrNoBackupAPI) {
+	var netErr net.Error
+	var urlErr *url.Error
+	switch {
+	case errors.Is(err, backupapi.ErrNoBackupAPI):
 		return err.Error()
+	case apierrors.IsUnauthorized(err):
+		return "the API server refused the credentials (401 Unauthorized): log in again, or check the context's user in the kubeconfig"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer from the API server in time (raise --request-timeout, or check that the cluster is up)"
+	case errors.As(err, &urlErr):
+		return "cannot reach the API server: " + rootCause(urlErr.Err)
 	}
 	return "could not reach the API server: " + err.Error()
+}
+
+// rootCause keeps the last part of a wrapped transport error ("connect:
+// connection refused"), the part a person acts on.
+func rootCause(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
 }
 
 func operatorOf(group string) string { return "operator " + operator(group) }
@@ -120,15 +144,18 @@ func collectAPI(ctx context.Context, src Source, api backupapi.API, o Options, c
 		return
 	}
 	if src.Namespace != "" || read > 0 || !forbidden(err) {
-		c.error(Problem{Context: src.Context, Group: api.Group, Namespace: src.Namespace, Message: err.Error()})
+		c.error(Problem{Context: src.Context, Group: api.Group, Namespace: src.Namespace, Message: err.Error(), Err: err})
 		return
 	}
-	c.error(Problem{Context: src.Context, Group: api.Group, Message: err.Error() + "; name a namespace you may read with -n NAMESPACE"})
 	namespaces, nerr := listNamespaces(ctx, src.Clients, o.PageSize)
 	if nerr != nil {
-		c.note(Problem{Context: src.Context, Group: api.Group, Message: "namespaces could not be listed either, so none is shown: " + nerr.Error()})
+		// One line says both: what is missing, and that no namespace
+		// could be tried instead.
+		c.error(Problem{Context: src.Context, Group: api.Group, Err: err, Message: err.Error() +
+			"; name a namespace you may read with -n NAMESPACE (the namespaces could not be listed to try each: " + nerr.Error() + ")"})
 		return
 	}
+	c.error(Problem{Context: src.Context, Group: api.Group, Err: err, Message: err.Error() + "; name a namespace you may read with -n NAMESPACE"})
 	shown, refused := perNamespace(ctx, src, api, namespaces, o, c)
 	c.note(Problem{Context: src.Context, Group: api.Group, Message: fmt.Sprintf(
 		"listed backups.%s namespace by namespace instead: %d of %d namespaces could be read, %d refused", api.Group, shown, len(namespaces), refused)})

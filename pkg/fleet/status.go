@@ -85,6 +85,9 @@ type Problem struct {
 	Group     string `json:"group,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
 	Message   string `json:"message"`
+	// Err is the failure itself, for a caller that reports one source's
+	// failure as its own error line (status without --contexts).
+	Err error `json:"-"`
 }
 
 // collector gathers rows from concurrent sources; keep decides, as each

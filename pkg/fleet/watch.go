@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -33,52 +32,78 @@ type Change struct {
 // Watcher follows the backups of every source through informers: they
 // list, then watch from the list's resourceVersion, list again when it
 // has expired (410) and reconnect after a dropped connection. The stores
-// hold slimmed objects (backupapi.Slim), not whole Backups.
+// hold slimmed objects (backupapi.Slim), not whole Backups. Each source
+// starts on its own: one that hangs or fails holds back no other.
 type Watcher struct {
-	// Changes delivers every change; initial rows arrive as Added before
-	// Synced is closed. Nothing is sent after the watch's context ends.
+	// Changes delivers every change; the rows of a source's first list
+	// arrive as Added. Nothing is sent after the watch's context ends.
 	Changes chan Change
 	// Problems delivers watch troubles: a source that could not start, a
 	// connection lost (said once until the source recovers), a source
 	// that stopped for good.
 	Problems chan Problem
-	synced   []cache.InformerSynced
+	sources  []*watchedSource
 	o        Options
-	// live counts the informers still running; when it reaches zero
-	// nothing more can come.
+	// live counts the sources still running; at zero nothing more can come.
 	live sync.WaitGroup
 }
 
-// NewWatcher discovers the groups of each source (all at once) and starts
-// their informers. A source that cannot be discovered is a problem, not
-// the end.
+// watchedSource is one source's start: ready is closed once its groups
+// are discovered and its informers started (synced is then set), or once
+// it failed.
+type watchedSource struct {
+	name   string
+	ready  chan struct{}
+	synced []cache.InformerSynced
+}
+
+// NewWatcher starts every source at once and returns.
 func NewWatcher(ctx context.Context, sources []Source, o Options) *Watcher {
 	w := &Watcher{Changes: make(chan Change, 64), Problems: make(chan Problem, 16), o: o}
-	apis := make([][]backupapi.API, len(sources))
-	var g sync.WaitGroup
-	for i, src := range sources {
-		g.Go(func() {
-			var err error
-			if apis[i], err = w.discover(ctx, src); err != nil {
-				w.problem(ctx, Problem{Context: src.Context, Message: err.Error()})
+	for _, src := range sources {
+		ws := &watchedSource{name: src.Context, ready: make(chan struct{})}
+		w.sources = append(w.sources, ws)
+		w.live.Add(1)
+		go func() {
+			defer w.live.Done()
+			apis, err := w.discover(ctx, src)
+			if err != nil {
+				close(ws.ready)
+				msg := discoveryMessage(err)
+				if src.Err != nil {
+					msg = err.Error() // not the cluster's failure: the kubeconfig's
+				}
+				w.problem(ctx, Problem{Context: src.Context, Message: msg, Err: err})
+				return
 			}
-		})
-	}
-	g.Wait()
-	for i, src := range sources {
-		for _, api := range apis[i] {
-			w.start(ctx, src, api)
-		}
+			var running sync.WaitGroup
+			for _, api := range apis {
+				ws.synced = append(ws.synced, w.start(ctx, src, api, &running))
+			}
+			close(ws.ready)
+			running.Wait()
+		}()
 	}
 	return w
 }
 
-// Synced waits until every informer has listed, or ctx ends.
-func (w *Watcher) Synced(ctx context.Context) bool {
-	return cache.WaitForCacheSync(ctx.Done(), w.synced...)
+// Synced waits until every source has handed over its first list (or
+// failed), or until ctx ends; it returns the contexts still pending.
+func (w *Watcher) Synced(ctx context.Context) (pending []string) {
+	for _, ws := range w.sources {
+		select {
+		case <-ws.ready:
+			if cache.WaitForCacheSync(ctx.Done(), ws.synced...) {
+				continue
+			}
+		case <-ctx.Done():
+		}
+		pending = append(pending, ws.name)
+	}
+	return pending
 }
 
-// Done is closed when no informer runs any more (each stopped for good).
+// Done is closed when no source runs any more (each stopped for good).
 func (w *Watcher) Done() <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
@@ -92,15 +117,11 @@ func (w *Watcher) discover(ctx context.Context, src Source) ([]backupapi.API, er
 	if src.Err != nil {
 		return nil, src.Err
 	}
-	apis, err := backupapi.Discover(ctx, src.Clients.Kube.Discovery().RESTClient(), w.o.APIGroup)
-	if err != nil {
-		return nil, errors.New(discoveryMessage(err))
-	}
-	return apis, nil
+	return backupapi.Discover(ctx, src.Clients.Kube.Discovery().RESTClient(), w.o.APIGroup)
 }
 
-// start runs one group's informer.
-func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API) {
+// start runs one group's informer and returns its synced test.
+func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API, running *sync.WaitGroup) cache.InformerSynced {
 	inf := cache.NewSharedIndexInformer(backupapi.ListWatch(src.Clients.Dynamic, api, src.Namespace), &unstructured.Unstructured{}, 0, cache.Indexers{})
 	_ = inf.SetTransform(backupapi.Slim)
 	ictx, stop := context.WithCancel(ctx)
@@ -142,16 +163,16 @@ func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API) {
 			send(Deleted, obj)
 		},
 	})
-	// The handler's own HasSynced: true once every object of the first
-	// list has been handed to it (the informer's says only that they are
-	// in its store), so the first table is complete.
-	w.synced = append(w.synced, func() bool { return (reg != nil && reg.HasSynced()) || ictx.Err() != nil })
-	w.live.Add(1)
+	running.Add(1)
 	go func() {
-		defer w.live.Done()
+		defer running.Done()
 		defer stop()
 		inf.RunWithContext(ictx)
 	}()
+	// The handler's own HasSynced: true once every object of the first
+	// list has been handed to it (the informer's says only that they are
+	// in its store), so the first table is complete.
+	return func() bool { return (reg != nil && reg.HasSynced()) || ictx.Err() != nil }
 }
 
 func (w *Watcher) row(src Source, api backupapi.API, u *unstructured.Unstructured) (Row, bool) {

@@ -40,12 +40,7 @@ func Status(w io.Writer, st *fleet.Status, o StatusOptions) error {
 		var t fixedTable
 		t.write(p, statusHeader(o), safeCells(statusRows(st.Items, o, st.GeneratedAt)), nil)
 	}
-	for _, e := range st.Errors {
-		p.f("%s %s\n", p.paint(red, "error:"), problemText(e))
-	}
-	for _, n := range st.Notes {
-		p.f("%s %s\n", p.paint(cyan, "note:"), problemText(n))
-	}
+	problems(p, st)
 	p.f("%s\n", p.paint(bold, summaryText(st, o)))
 	if p.err != nil {
 		return p.err
@@ -93,6 +88,23 @@ func (s *StatusStream) Write(changes []fleet.Change, now time.Time) error {
 	return p.err
 }
 
+// StatusProblems draws the error and note lines alone (for -o name,
+// whose stdout holds names only).
+func StatusProblems(w io.Writer, st *fleet.Status, o Options) error {
+	p := newPrinter(w, o, st.GeneratedAt)
+	problems(p, st)
+	return p.err
+}
+
+func problems(p *printer, st *fleet.Status) {
+	for _, e := range st.Errors {
+		p.f("%s %s\n", p.paint(red, "error:"), problemText(e))
+	}
+	for _, n := range st.Notes {
+		p.f("%s %s\n", p.paint(cyan, "note:"), problemText(n))
+	}
+}
+
 // StatusProblem draws one watch trouble as a line.
 func StatusProblem(w io.Writer, pr fleet.Problem, o Options) error {
 	p := newPrinter(w, o, time.Time{})
@@ -135,7 +147,7 @@ func statusRows(rows []fleet.Row, o StatusOptions, now time.Time) [][]string {
 		if o.AllNamespaces {
 			c = append(c, r.Namespace)
 		}
-		c = append(c, r.Name, r.Operator, rowMode(r), text.Dash(r.Phase), string(r.State),
+		c = append(c, r.Name, r.Operator, rowMode(r), text.Dash(r.Phase), stateText(r),
 			fmt.Sprintf("%d/%d", r.Retry.Used, r.Retry.Allowed), nextText(r, now), text.Dash(r.LastFailure),
 			lagText(r), ageText(r.Created, now))
 		if o.Wide {
@@ -144,6 +156,18 @@ func statusRows(rows []fleet.Row, o StatusOptions, now time.Time) [][]string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// stateText is the state, and the fields that could not be read: the
+// row's other cells show them as missing.
+func stateText(r fleet.Row) string {
+	switch len(r.Invalid) {
+	case 0:
+		return string(r.State)
+	case 1:
+		return fmt.Sprintf("%s (invalid %s)", r.State, r.Invalid[0])
+	}
+	return fmt.Sprintf("%s (invalid %s, +%d)", r.State, r.Invalid[0], len(r.Invalid)-1)
 }
 
 func rowMode(r fleet.Row) string {
@@ -223,6 +247,9 @@ func problemText(p fleet.Problem) string {
 // summaryText ends the output: "12 backups: 1 exhausted, 2 retrying, 9 healthy".
 func summaryText(st *fleet.Status, o StatusOptions) string {
 	sum := st.Summary
+	if sum.Total == 0 && len(st.Errors) > 0 {
+		return "No backups could be read."
+	}
 	if sum.Total == 0 {
 		where := "in any namespace"
 		if !o.AllNamespaces {

@@ -23,7 +23,7 @@ func newTestRunner(o Options) (*runner, *[]Event) {
 		o.Hold = DefaultHold
 	}
 	r := &runner{o: o, owners: newOwners(), changed: make(chan struct{}, 1),
-		printed: map[types.UID]string{}, held: map[types.UID]heldEvent{}, outages: map[string]bool{},
+		printed: map[types.UID]uint64{}, held: map[types.UID]heldEvent{}, outages: map[string]bool{},
 		emit: func(evs []Event) error { out = append(out, evs...); return nil }}
 	return r, &out
 }
@@ -72,6 +72,10 @@ func TestDedupe(t *testing.T) {
 	upd := e.DeepCopy()
 	upd.ResourceVersion, upd.Count = "11", 2
 	_, _ = r.handle(watch.Event{Type: watch.Modified, Object: upd})
+	// A label added: a new resourceVersion, nothing a reader sees.
+	labelled := upd.DeepCopy()
+	labelled.ResourceVersion, labelled.Labels = "12", map[string]string{"x": "y"}
+	_, _ = r.handle(watch.Event{Type: watch.Modified, Object: labelled})
 	if len(*out) != 2 || (*out)[1].Count != 2 || (*out)[0].Backup.Name != "nightly" {
 		t.Fatalf("got %+v", *out)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -66,7 +68,7 @@ func Events(ctx context.Context, c backupapi.Clients, o Options, emit func([]Eve
 		o.PageSize = backupapi.DefaultPageSize
 	}
 	r := &runner{c: c, o: o, emit: emit, stopWith: cancel, owners: newOwners(),
-		changed: make(chan struct{}, 1), printed: map[types.UID]string{}, held: map[types.UID]heldEvent{},
+		changed: make(chan struct{}, 1), printed: map[types.UID]uint64{}, held: map[types.UID]heldEvent{},
 		outages: map[string]bool{}}
 	synced := r.startInformers(ctx)
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
@@ -100,10 +102,12 @@ type runner struct {
 	stopWith context.CancelCauseFunc
 	owners   *owners
 	changed  chan struct{}
-	// printed: the resourceVersion last shown of each event, so a relist
-	// shows only what changed. An entry goes when its event is deleted
-	// (events expire) or is missing from a relist.
-	printed map[types.UID]string
+	// printed: a fingerprint of what was last shown of each event (its
+	// type, reason, message, count and last time), so a relist, or an
+	// update that changes nothing shown (a label), prints nothing again.
+	// An entry goes when its event is deleted (events expire) or is
+	// missing from a relist.
+	printed map[types.UID]uint64
 	// held: events of a Backup, Job or Pod not known yet.
 	held map[types.UID]heldEvent
 
@@ -251,12 +255,25 @@ func (r *runner) consider(e *corev1.Event, now time.Time) *Event {
 		return nil
 	}
 	delete(r.held, e.UID)
-	if v, shown := r.printed[e.UID]; shown && v == e.ResourceVersion {
+	fp := fingerprint(e)
+	if v, shown := r.printed[e.UID]; shown && v == fp {
 		return nil
 	}
-	r.printed[e.UID] = e.ResourceVersion
+	r.printed[e.UID] = fp
 	ev := eventFrom(e, b)
 	return &ev
+}
+
+// fingerprint is what a reader sees of an event, hashed: it changes when
+// the event is seen again (count, time) or reworded, not when only its
+// metadata does.
+func fingerprint(e *corev1.Event) uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{e.Type, e.Reason, e.Message, strconv.Itoa(int(e.Count)), lastSeen(e).UTC().Format(time.RFC3339Nano)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
 }
 
 func mayBeOwned(kind string) bool { return kind == "Backup" || kind == "Job" || kind == "Pod" }

@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 )
 
 const long = `Show the events of TiDB Operator backups (pingcap.com and br.pingcap.com) and
@@ -40,6 +42,8 @@ func NewCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 		Long:    long,
 		Example: example,
 		Args:    atMostOneBackup,
+		// NS/NAME completes from both groups; -n and -A come from kubectl's flags.
+		ValidArgsFunction: cmdutil.CompleteBackupRefs(flags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

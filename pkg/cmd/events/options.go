@@ -17,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/output"
@@ -91,6 +92,9 @@ func (o *Options) Complete(args []string) error {
 		o.namespace, o.backup = ref.Namespace, ref.Name
 	case !o.AllNamespaces:
 		o.namespace = s.Namespace
+		if err := cmdutil.ValidateNamespaceFlag("--namespace", o.namespace); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -153,6 +157,16 @@ func (o *Options) scope(ctx context.Context) (stream.Options, error) {
 	if err != nil {
 		return stream.Options{}, err
 	}
+	served := apis
+	if o.backup != "" {
+		// The backup must exist, once: a name that is in neither group
+		// (or in both) is an error, as in every verb that takes one.
+		found, err := backupapi.Find(ctx, o.session.Clients.Dynamic, apis, backup.Ref{Namespace: o.namespace, Name: o.backup})
+		if err != nil {
+			return stream.Options{}, err
+		}
+		apis = []backupapi.API{found.API}
+	}
 	opts := stream.Options{
 		Namespace: o.namespace, Backup: o.backup, APIs: apis, Jobs: true, Pods: true,
 		Types: o.Types.values, Since: o.Since, Watch: o.Watch, Now: o.Now, Warn: o.warn,
@@ -161,7 +175,7 @@ func (o *Options) scope(ctx context.Context) (stream.Options, error) {
 	if err != nil {
 		return opts, err
 	}
-	for _, w := range append(stream.Gaps(apis, o.apiGroup.Value()), warnings...) {
+	for _, w := range append(stream.Gaps(served, o.apiGroup.Value()), warnings...) {
 		o.warn(w)
 	}
 	return opts, nil

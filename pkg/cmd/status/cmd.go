@@ -44,7 +44,7 @@ namespace could not be read, after printing everything that could.`,
 		Example: example,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
+			if err := o.Complete(cmd); err != nil {
 				return err
 			}
 			if err := o.Validate(); err != nil {

@@ -2,6 +2,7 @@ package status
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
@@ -80,7 +82,15 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 }
 
 // Complete builds a session per context.
-func (o *Options) Complete() error {
+func (o *Options) Complete(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("contexts") && len(o.Contexts) == 0 {
+		return fmt.Errorf("--contexts: no context named; give a comma-separated list, e.g. --contexts prod-east,prod-west")
+	}
+	if ns := o.configFlags.Namespace; ns != nil {
+		if err := cmdutil.ValidateNamespaceFlag("--namespace", *ns); err != nil {
+			return err
+		}
+	}
 	multi := o.AllContexts || len(o.Contexts) > 0
 	if !multi {
 		s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
@@ -152,6 +162,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := o.unreachable(st); err != nil {
+		return err
+	}
 	if err := o.print(st); err != nil {
 		return err
 	}
@@ -183,13 +196,37 @@ func (o *Options) list(ctx context.Context) (*fleet.Status, error) {
 	return st, nil
 }
 
+// unreachable: with one cluster (no --contexts), a cluster that cannot
+// be reached at all is the command's one error line, as in every verb.
+func (o *Options) unreachable(st *fleet.Status) error {
+	if o.contextNames != nil || st.Summary.Total > 0 {
+		return nil
+	}
+	for _, e := range st.Errors {
+		if e.Group == "" && e.Err != nil {
+			if errors.Is(e.Err, backupapi.ErrNoBackupAPI) {
+				return e.Err
+			}
+			return cmdutil.ClusterError(e.Err, o.session)
+		}
+	}
+	return nil
+}
+
 // failures turns what could not be read into the exit code, after
 // everything that could was printed: one line on stderr, exit 1.
 func (o *Options) failures(st *fleet.Status) error {
 	if len(st.Errors) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s could not be read (see the error lines above); the rest is shown", plural(len(st.Errors), "source"))
+	where := "see the error lines above"
+	if f := o.output.Value(); f == output.JSON || f == output.YAML {
+		where = "see errors[] in the output"
+	}
+	if st.Summary.Total == 0 {
+		return fmt.Errorf("no backup could be read: %s failed (%s)", plural(len(st.Errors), "source"), where)
+	}
+	return fmt.Errorf("%s could not be read (%s); the rest is shown", plural(len(st.Errors), "source"), where)
 }
 
 func plural(n int, w string) string {
@@ -209,6 +246,11 @@ func (o *Options) print(st *fleet.Status) error {
 	case output.YAML:
 		return output.Print(o.Out, f, st)
 	case formatName:
+		// Names only on stdout, for scripts; what could not be read goes
+		// to stderr, so it is still said.
+		if err := render.StatusProblems(o.ErrOut, st, render.Options{Color: render.ColorEnabled(o.ErrOut, o.Getenv)}); err != nil {
+			return err
+		}
 		return render.StatusNames(o.Out, st)
 	}
 	return render.Status(o.Out, st, o.renderOptions())
@@ -216,9 +258,10 @@ func (o *Options) print(st *fleet.Status) error {
 
 func (o *Options) renderOptions() render.StatusOptions {
 	return render.StatusOptions{
-		Options:       render.Options{Color: render.ColorEnabled(o.Out, o.Getenv)},
-		Wide:          o.output.Value() == formatWide,
-		AllNamespaces: o.AllNamespaces,
+		Options: render.Options{Color: render.ColorEnabled(o.Out, o.Getenv)},
+		Wide:    o.output.Value() == formatWide,
+		// Several contexts may each have their own default namespace.
+		AllNamespaces: o.AllNamespaces || len(o.contextNames) > 1,
 		Contexts:      o.contextNames != nil,
 		Namespace:     o.namespace,
 		Failing:       o.Failing,

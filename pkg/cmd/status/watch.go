@@ -3,11 +3,14 @@ package status
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/pkg/output"
@@ -31,8 +34,8 @@ func (o *Options) watch(ctx context.Context) error {
 	v := &watchView{o: o, rows: map[string]fleet.Row{}, tty: render.IsTerminal(o.Out, o.Getenv), json: o.output.Value() == "json",
 		stream: render.NewStatusStream(o.Out, o.renderOptions())}
 
-	synced := make(chan bool, 1)
-	sctx, cancel := context.WithTimeout(ctx, o.deadline())
+	synced := make(chan []string, 1)
+	sctx, cancel := context.WithTimeout(ctx, o.firstDrawWait())
 	defer cancel()
 	go func() { synced <- w.Synced(sctx) }()
 	done := w.Done()
@@ -49,7 +52,7 @@ func (o *Options) watch(ctx context.Context) error {
 		case <-done:
 			_ = v.flush(listed)
 			return errors.New("the watch stopped: no source can be watched any more (see the warnings above)")
-		case ok := <-synced:
+		case pending := <-synced:
 			// Every row of the first list has been sent; some may still
 			// wait in the channel.
 			for drained := false; !drained; {
@@ -63,8 +66,8 @@ func (o *Options) watch(ctx context.Context) error {
 				}
 			}
 			listed = true
-			if !ok && ctx.Err() == nil {
-				v.warn(fleet.Problem{Message: "not every source has listed its backups yet; they are shown as they arrive"})
+			if len(pending) > 0 && ctx.Err() == nil {
+				v.warn(fleet.Problem{Message: fmt.Sprintf("%s not listed its backups yet; their rows are shown as they arrive", waitingFor(pending))})
 			}
 			if err := v.first(); err != nil {
 				return err
@@ -74,6 +77,13 @@ func (o *Options) watch(ctx context.Context) error {
 				return err
 			}
 		case p := <-w.Problems:
+			if o.contextNames == nil && p.Group == "" && p.Err != nil {
+				// The one cluster cannot be reached: nothing to watch.
+				if errors.Is(p.Err, backupapi.ErrNoBackupAPI) {
+					return p.Err
+				}
+				return cmdutil.ClusterError(p.Err, o.session)
+			}
 			v.warn(p)
 		case <-tick.C:
 			if listed {
@@ -85,11 +95,31 @@ func (o *Options) watch(ctx context.Context) error {
 	}
 }
 
-func (o *Options) deadline() time.Duration {
+// firstDrawWait bounds the wait for the first table: the session's
+// deadline for one cluster; with many contexts at most firstDrawMany, so
+// one that hangs does not hold back the others' rows.
+func (o *Options) firstDrawWait() time.Duration {
+	d := cmdutil.DefaultDeadline
 	if o.session != nil {
-		return o.session.Deadline
+		d = o.session.Deadline
 	}
-	return cmdutil.DefaultDeadline
+	if len(o.sources) > 1 {
+		d = min(d, firstDrawMany)
+	}
+	return d
+}
+
+// firstDrawMany is how long a watch of many contexts waits for them all.
+const firstDrawMany = 5 * time.Second
+
+func waitingFor(pending []string) string {
+	switch {
+	case len(pending) == 1 && pending[0] == "":
+		return "the cluster has"
+	case len(pending) == 1:
+		return "context " + pending[0] + " has"
+	}
+	return "contexts " + strings.Join(pending, ", ") + " have"
 }
 
 // streamSources are the sources with clients fit for watches.
