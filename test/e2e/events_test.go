@@ -561,3 +561,39 @@ func gone(ctx context.Context, kube kubernetes.Interface, ns, rv string) bool {
 	}
 	return false
 }
+
+// A backup that does not exist is an error, not an empty list; a name in
+// both groups asks for --api-group.
+func TestEventsOfMissingBackupIsAnError(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"tidb/nosuch", "backup tidb/nosuch not found"},
+		{"shared/both", "exists in both pingcap.com and br.pingcap.com"},
+	} {
+		for _, watch := range []bool{false, true} {
+			args := []string{"events", tc.arg}
+			if watch {
+				args = append(args, "--watch")
+			}
+			res := plugin(t, args...)
+			if res.code == 0 || !strings.Contains(res.stderr, tc.want) || res.stdout != "" {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q", args, res.code, res.stdout, res.stderr)
+			}
+		}
+	}
+}
+
+// Every verb that takes a backup completes it, and status --contexts
+// completes context names.
+func TestFleetVerbsComplete(t *testing.T) {
+	for _, args := range [][]string{{"events", "tidb/"}, {"logs", "tidb/"}} {
+		res := plugin(t, append([]string{"__complete"}, args...)...)
+		if res.code != 0 || !strings.Contains(res.stdout, "tidb/nightly\n") || !strings.HasSuffix(strings.TrimSpace(res.stdout), ":4") {
+			t.Errorf("%v: exit %d\n%s", args, res.code, res.stdout)
+		}
+	}
+	kc := twoContexts(t, "https://127.0.0.1:1")
+	res := plugin(t, "--kubeconfig", kc, "__complete", "status", "--contexts", "live,")
+	if !strings.Contains(res.stdout, "live,other\n") {
+		t.Errorf("--contexts completion:\n%s", res.stdout)
+	}
+}

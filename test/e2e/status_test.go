@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,23 +188,8 @@ func TestStatusRBACLimitedUser(t *testing.T) {
 // one error line for the dead one, exit 1.
 func TestStatusContextsOneUnreachable(t *testing.T) {
 	ns := seedFleet(t, "x")
-	cfg, err := clientcmd.LoadFromFile(s.kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	live := cfg.Contexts[cfg.CurrentContext]
-	cfg.Clusters["dead"] = cfg.Clusters[live.Cluster].DeepCopy()
-	cfg.Clusters["dead"].Server = "https://127.0.0.1:1"
-	dead := live.DeepCopy()
-	dead.Cluster = "dead"
-	cfg.Contexts["dead"] = dead
-	cfg.Contexts["live"] = live.DeepCopy()
-	kc := filepath.Join(t.TempDir(), "two.kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
-		t.Fatal(err)
-	}
-
-	res := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "live,dead", "--request-timeout", "5s")
+	kc := twoContexts(t, "https://127.0.0.1:1")
+	res := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "live,other", "--request-timeout", "5s")
 	if res.code != 1 {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -211,12 +197,12 @@ func TestStatusContextsOneUnreachable(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "CONTEXT ") || !strings.HasPrefix(lines[1], "live ") {
 		t.Errorf("table:\n%s", res.stdout)
 	}
-	if n := strings.Count(res.stdout, "error: [context dead]"); n != 1 {
-		t.Errorf("%d error lines for the dead context:\n%s", n, res.stdout)
+	if n := strings.Count(res.stdout, "error: [context other]"); n != 1 {
+		t.Errorf("%d error lines for the unreachable context:\n%s", n, res.stdout)
 	}
-	js := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "dead,live", "-o", "json", "--request-timeout", "5s")
+	js := plugin(t, "--kubeconfig", kc, "status", "-n", ns, "--contexts", "other,live", "-o", "json", "--request-timeout", "5s")
 	st := decodeStatus(t, js.stdout)
-	if len(st.Items) != 6 || st.Items[0].Context != "live" || len(st.Errors) != 1 || st.Errors[0].Context != "dead" {
+	if len(st.Items) != 6 || st.Items[0].Context != "live" || len(st.Errors) != 1 || st.Errors[0].Context != "other" {
 		t.Errorf("json: %d items, errors %+v", len(st.Items), st.Errors)
 	}
 	bad := plugin(t, "--kubeconfig", kc, "status", "--contexts", "live,nope")
@@ -237,6 +223,8 @@ func TestStatusBadInput(t *testing.T) {
 		{[]string{"status", "tidb/nightly"}, "status takes no arguments"},
 		{[]string{"status", "--contexts", "a", "--all-contexts"}, "cannot be used together"},
 		{[]string{"status", "--contexts", "x", "--context", "y"}, "--context cannot be used with --contexts"},
+		{[]string{"status", "--contexts", ""}, "--contexts: no context named"},
+		{[]string{"status", "-n", "Bad_NS"}, `invalid --namespace "Bad_NS"`},
 	} {
 		res := plugin(t, tc.args...)
 		if res.code == 0 || !strings.Contains(res.stderr, tc.want) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
@@ -254,10 +242,15 @@ type statusWatch struct {
 
 func startStatusWatch(t *testing.T, args ...string) *statusWatch {
 	t.Helper()
+	return startStatusWatchWith(t, s.kubeconfig, args...)
+}
+
+func startStatusWatchWith(t *testing.T, kubeconfig string, args ...string) *statusWatch {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	w := &statusWatch{lines: make(chan string, 1000)}
-	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", s.kubeconfig}, args...)...)
+	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
 	w.cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	w.cmd.Stderr = &w.errb
 	out, err := w.cmd.StdoutPipe()
@@ -356,4 +349,87 @@ func clusterRole(t *testing.T, user, name string, rules ...rbacv1.PolicyRule) {
 		_ = rbac.ClusterRoleBindings().Delete(ctx, name, metav1.DeleteOptions{})
 		_ = rbac.ClusterRoles().Delete(ctx, name, metav1.DeleteOptions{})
 	})
+}
+
+// twoContexts writes a kubeconfig with context "live" (the test cluster)
+// and context "other" at server.
+func twoContexts(t *testing.T, server string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(s.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := cfg.Contexts[cfg.CurrentContext]
+	cfg.Clusters["other"] = cfg.Clusters[live.Cluster].DeepCopy()
+	cfg.Clusters["other"].Server = server
+	other := live.DeepCopy()
+	other.Cluster = "other"
+	cfg.Contexts["other"] = other
+	cfg.Contexts["live"] = live.DeepCopy()
+	kc := filepath.Join(t.TempDir(), "two.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+// hungServer accepts connections and never answers.
+func hungServer(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return "https://" + l.Addr().String()
+}
+
+// One cluster that cannot be read is the command's one error line, not a
+// table that says there are no backups.
+func TestStatusOneUnreachableClusterIsOneLine(t *testing.T) {
+	kc := twoContexts(t, hungServer(t))
+	for _, args := range [][]string{
+		{"--kubeconfig", kc, "--context", "other", "status", "--request-timeout", "1s"},
+		{"--kubeconfig", kc, "--context", "other", "status", "--watch", "--request-timeout", "1s"},
+	} {
+		res := plugin(t, args...)
+		if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "no answer from the Kubernetes API server") ||
+			strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", args, res.code, res.stdout, res.stderr)
+		}
+	}
+}
+
+// A context that hangs holds back no other: the live context's rows of a
+// watch arrive long before the hung one gives up.
+func TestStatusWatchHungContextHoldsNoOther(t *testing.T) {
+	ns := seedFleet(t, "h")
+	kc := twoContexts(t, hungServer(t))
+	w := startStatusWatchWith(t, kc, "status", "-n", ns, "--contexts", "live,other", "--watch", "-o", "json", "--request-timeout", "60s")
+	start := time.Now()
+	w.next(t, `"context":"live"`)
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the live context's rows took %s", d)
+	}
+	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.cmd.Wait(); err != nil {
+		t.Errorf("exit after Ctrl-C: %v; stderr %s", err, w.errb.String())
+	}
 }
