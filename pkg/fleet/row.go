@@ -17,17 +17,20 @@ const maxMessageBytes = 512
 // Row is one backup as status shows it.
 type Row struct {
 	// Context is the kubeconfig context it was read from (--contexts).
-	Context       string    `json:"context,omitempty"`
-	Namespace     string    `json:"namespace"`
-	Name          string    `json:"name"`
-	Group         string    `json:"group"`
-	Operator      string    `json:"operator"` // v1 (pingcap.com) or v2 (br.pingcap.com)
-	UID           string    `json:"uid"`
-	Created       time.Time `json:"created"`
-	Mode          string    `json:"mode"`
-	LogSubcommand string    `json:"logSubcommand,omitempty"`
-	Phase         string    `json:"phase"`
-	State         State     `json:"state"`
+	Context   string `json:"context,omitempty"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Group     string `json:"group"`
+	Operator  string `json:"operator"` // v1 (pingcap.com) or v2 (br.pingcap.com)
+	UID       string `json:"uid"`
+	// ResourceVersion of the object the row was made from: a watch that
+	// lists again gets the same version and prints nothing.
+	ResourceVersion string    `json:"resourceVersion"`
+	Created         time.Time `json:"created"`
+	Mode            string    `json:"mode"`
+	LogSubcommand   string    `json:"logSubcommand,omitempty"`
+	Phase           string    `json:"phase"`
+	State           State     `json:"state"`
 	// Retry is the retry arithmetic at the time of the list.
 	Retry  backup.RetryState  `json:"retry"`
 	Policy backup.RetryPolicy `json:"retryPolicy"`
@@ -51,7 +54,7 @@ func NewRow(b *backup.Backup, statusSubresource bool, now time.Time, o diagnose.
 	rep.Backup = report.NewBackupSection(b, statusSubresource, now)
 	findings := diagnose.Backup(rep, o)
 	r := Row{
-		Namespace: b.Namespace, Name: b.Name, Group: b.Group, Operator: operator(b.Group), UID: b.UID,
+		Namespace: b.Namespace, Name: b.Name, Group: b.Group, Operator: operator(b.Group), UID: b.UID, ResourceVersion: b.ResourceVersion,
 		Created: b.Created, Mode: b.Mode, LogSubcommand: b.LogSubcommand, Phase: b.Phase,
 		Retry: *rep.Backup.Retry, Policy: b.Policy, Checkpoint: rep.Backup.Checkpoint,
 		LastFailure: lastFailure(b, *rep.Backup.Retry), Condition: newestCondition(b),

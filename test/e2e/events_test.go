@@ -381,8 +381,10 @@ func bumpEvent(t *testing.T, kube kubernetes.Interface, ns string, uid any, reas
 }
 
 // cutProxy passes everything to the API server, and can cut the watches
-// of events and hold their reconnection, as a load balancer that restarts.
+// of one resource (events unless newCutProxyFor names another) and hold
+// their reconnection, as a load balancer that restarts.
 type cutProxy struct {
+	suffix  string // the path suffix of the resource whose watches are cut
 	srv     *httptest.Server
 	rp      *httputil.ReverseProxy
 	lists   atomic.Int32 // LISTs of events
@@ -393,12 +395,17 @@ type cutProxy struct {
 
 func newCutProxy(t *testing.T, c *cluster.Cluster) *cutProxy {
 	t.Helper()
+	return newCutProxyFor(t, c, "/events")
+}
+
+func newCutProxyFor(t *testing.T, c *cluster.Cluster, suffix string) *cutProxy {
+	t.Helper()
 	transport, err := rest.TransportFor(c.RestConfig(cluster.UserAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}
 	target, _ := url.Parse(c.Server)
-	p := &cutProxy{rp: httputil.NewSingleHostReverseProxy(target), watches: map[*context.CancelFunc]bool{}}
+	p := &cutProxy{suffix: suffix, rp: httputil.NewSingleHostReverseProxy(target), watches: map[*context.CancelFunc]bool{}}
 	p.rp.Transport = transport
 	p.rp.ErrorLog = log.New(io.Discard, "", 0) // a cut watch is the point
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
@@ -407,7 +414,7 @@ func newCutProxy(t *testing.T, c *cluster.Cluster) *cutProxy {
 }
 
 func (p *cutProxy) serve(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.URL.Path, "/events") {
+	if !strings.HasSuffix(r.URL.Path, p.suffix) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}

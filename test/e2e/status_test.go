@@ -17,6 +17,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
@@ -431,5 +432,48 @@ func TestStatusWatchHungContextHoldsNoOther(t *testing.T) {
 	}
 	if err := w.cmd.Wait(); err != nil {
 		t.Errorf("exit after Ctrl-C: %v; stderr %s", err, w.errb.String())
+	}
+}
+
+// The watch connections drop and stay down while a backup changes; when
+// they come back the change is shown, and no row is printed twice.
+func TestStatusWatchSurvivesADroppedConnection(t *testing.T) {
+	ns := seedFleet(t, "c")
+	p := newCutProxyFor(t, s.cluster, "/backups")
+	w := startStatusWatchWith(t, p.kubeconfig(t, ns), "status", "--watch", "-o", "json")
+	var lines []string
+	for _, name := range []string{"exhausted", "failed", "retrying", "lagging", "healthy-v1", "healthy-v2"} {
+		lines = append(lines, w.next(t, `"name":"`+name+`"`))
+	}
+	p.cut()
+	u := getBackupIn(t, backup.GroupV1, ns, "healthy-v1")
+	if err := unstructured.SetNestedField(u.Object, "Running", "status", "phase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.env.Dynamic.Resource(fixtures.GVR(backup.GroupV1)).Namespace(ns).Update(context.Background(), u, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	p.resume()
+	line := w.next(t, `"name":"healthy-v1"`)
+	if !strings.Contains(line, `"type":"MODIFIED"`) || !strings.Contains(line, `"phase":"Running"`) {
+		t.Errorf("the change after reconnecting: %s", line)
+	}
+	lines = append(lines, line)
+	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.cmd.Wait(); err != nil {
+		t.Errorf("exit after Ctrl-C: %v; stderr %s", err, w.errb.String())
+	}
+	for l := range w.lines {
+		lines = append(lines, l)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("printed twice: %s", l)
+		}
+		seen[l] = true
 	}
 }

@@ -50,6 +50,17 @@ func (o *Options) watch(ctx context.Context) error {
 			}
 			return ctx.Err()
 		case <-done:
+			// What the sources said as they stopped comes first.
+			for drained := false; !drained; {
+				select {
+				case p := <-w.Problems:
+					if err := o.problem(v, p); err != nil {
+						return err
+					}
+				default:
+					drained = true
+				}
+			}
 			_ = v.flush(listed)
 			return errors.New("the watch stopped: no source can be watched any more (see the warnings above)")
 		case pending := <-synced:
@@ -77,14 +88,9 @@ func (o *Options) watch(ctx context.Context) error {
 				return err
 			}
 		case p := <-w.Problems:
-			if o.contextNames == nil && p.Group == "" && p.Err != nil {
-				// The one cluster cannot be reached: nothing to watch.
-				if errors.Is(p.Err, backupapi.ErrNoBackupAPI) {
-					return p.Err
-				}
-				return cmdutil.ClusterError(p.Err, o.session)
+			if err := o.problem(v, p); err != nil {
+				return err
 			}
-			v.warn(p)
 		case <-tick.C:
 			if listed {
 				if err := v.flush(true); err != nil {
@@ -93,6 +99,19 @@ func (o *Options) watch(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// problem says a watch trouble as a warning; the one cluster (no
+// --contexts) that cannot be reached ends the watch with its error line.
+func (o *Options) problem(v *watchView, p fleet.Problem) error {
+	if o.contextNames == nil && p.Group == "" && p.Err != nil {
+		if errors.Is(p.Err, backupapi.ErrNoBackupAPI) {
+			return p.Err
+		}
+		return cmdutil.ClusterError(p.Err, o.session)
+	}
+	v.warn(p)
+	return nil
 }
 
 // firstDrawWait bounds the wait for the first table: the session's
@@ -151,13 +170,30 @@ type watchView struct {
 	stream  *render.StatusStream // appends rows where the output is not a terminal
 }
 
+// sameRow: nothing to print again. The same object (an informer that
+// listed again hands every object over once more), or a change the row
+// does not show (a label); a checkpoint's lag, which grows with the
+// clock, does not count as a change.
+func sameRow(a, b fleet.Row) bool {
+	if a.ResourceVersion == b.ResourceVersion {
+		return true
+	}
+	a.ResourceVersion = b.ResourceVersion
+	if a.Checkpoint != nil && b.Checkpoint != nil {
+		cp := *a.Checkpoint
+		cp.Lag = b.Checkpoint.Lag
+		a.Checkpoint = &cp
+	}
+	return reflect.DeepEqual(a, b)
+}
+
 func (v *watchView) keep(r fleet.Row) bool { return !v.o.Failing || r.State.NeedsAttention() }
 
 func (v *watchView) change(c fleet.Change, listed bool) error {
 	key := c.Row.Key()
 	prev, seen := v.rows[key]
-	if c.Type == fleet.Modified && seen && reflect.DeepEqual(prev, c.Row) {
-		return nil // a change the row does not show (a label, an annotation)
+	if c.Type == fleet.Modified && seen && sameRow(prev, c.Row) {
+		return nil
 	}
 	if c.Type == fleet.Deleted {
 		delete(v.rows, key)
