@@ -73,9 +73,5 @@ func rank(s report.Severity) int {
 // or was not found; nor does a backup whose records say it is waiting for
 // a retry, whatever its phase (operator v1 keeps Scheduled or Running).
 func troubled(phase string) bool {
-	switch phase {
-	case "Failed", "Invalid", "CleanFailed", "RetryFailed":
-		return true
-	}
-	return false
+	return FailedPhase(phase) || phase == "RetryFailed"
 }

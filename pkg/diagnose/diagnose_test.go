@@ -232,9 +232,18 @@ func TestUnknownPhase(t *testing.T) {
 	if strings.Contains(summaries(fs), "No problem found") {
 		t.Errorf("an unknown phase was called healthy:\n%s", summaries(fs))
 	}
-	for _, p := range []string{"", "Running", "VolumeBackupComplete", "Stopped"} {
+	for _, p := range []string{"", "Running", "VolumeBackupComplete", "Stopped", "VolumeBackupInitialized"} {
 		if s := summaries(Diagnose(rep(&backup.Backup{Phase: p}), Options{})); strings.Contains(s, "not one TiDB Operator writes") {
 			t.Errorf("phase %q: %s", p, s)
 		}
 	}
+}
+
+// A volume snapshot backup that failed is failed, not healthy.
+func TestVolumeBackupFailed(t *testing.T) {
+	for _, p := range []string{"VolumeBackupFailed", "VolumeBackupInitializeFailed"} {
+		fs := Diagnose(rep(&backup.Backup{Phase: p}), Options{})
+		expect(t, fs, report.Critical, "The backup is "+p)
+	}
+	expect(t, Diagnose(rep(&backup.Backup{Phase: "VolumeBackupPwned"}), Options{}), report.Warning, "is not one TiDB Operator writes")
 }

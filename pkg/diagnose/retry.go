@@ -3,7 +3,6 @@ package diagnose
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -42,7 +41,7 @@ func failedPhase(r *report.Report, _ Options) []report.Finding {
 		return nil
 	case b.Phase == backup.PhaseFailed && b.IsLog() && len(b.Records) == 0:
 		return nil // logNotCovered says it better
-	case b.Phase != backup.PhaseFailed && b.Phase != "Invalid" && b.Phase != "CleanFailed":
+	case !FailedPhase(b.Phase):
 		return nil
 	}
 	return []report.Finding{{
@@ -183,19 +182,31 @@ func checkpointLag(r *report.Report, o Options) []report.Finding {
 	}}
 }
 
-// knownPhases are the phases the operators write (docs/operator-facts.md);
-// VolumeBackup* phases are matched by prefix. An empty phase is a backup
-// not reconciled yet.
+// knownPhases are the phases the operators write (docs/operator-facts.md
+// and the v1 API's BackupConditionType). An empty phase is a backup not
+// reconciled yet.
 func knownPhases() []string {
 	return []string{"", "Scheduled", "Running", "Complete", "Clean", "Repeatable", backup.PhaseFailed, backup.PhaseRetryFailed,
-		"CleanFailed", "Invalid", "Prepare", "Paused", "Stopped", "Restart"}
+		"CleanFailed", "Invalid", "Prepare", "Paused", "Stopped", "Restart",
+		"VolumeBackupInitialized", "VolumeBackupInitializeFailed", "VolumeBackupSnapshotsCreated",
+		"VolumeBackupInitializeComplete", "VolumeBackupComplete", "VolumeBackupFailed"}
+}
+
+// FailedPhase: a terminal failure the controller does not retry. status
+// calls such a backup Failed, investigate says so first.
+func FailedPhase(phase string) bool {
+	switch phase {
+	case backup.PhaseFailed, "Invalid", "CleanFailed", "VolumeBackupFailed", "VolumeBackupInitializeFailed":
+		return true
+	}
+	return false
 }
 
 // unknownPhase: a phase no operator writes cannot be judged; saying
 // "no problem" about it would hide whatever wrote it.
 func unknownPhase(r *report.Report, _ Options) []report.Finding {
 	phase := r.Backup.Backup.Phase
-	if slices.Contains(knownPhases(), phase) || strings.HasPrefix(phase, "VolumeBackup") {
+	if slices.Contains(knownPhases(), phase) {
 		return nil
 	}
 	return []report.Finding{{

@@ -199,3 +199,24 @@ func TestSlimKeepsTheRow(t *testing.T) {
 		}
 	}
 }
+
+// A watch prints a change only when what the row reads changed: not for
+// a list again (same resourceVersion) nor for a label.
+func TestSameObject(t *testing.T) {
+	a := fixtures()[1]
+	a.SetResourceVersion("1")
+	sa, _ := backupapi.Slim(a)
+	b := a.DeepCopy()
+	b.SetResourceVersion("2")
+	b.SetLabels(map[string]string{"x": "y"})
+	sb, _ := backupapi.Slim(b)
+	if !sameObject(sa, sa) || !sameObject(sa, sb) {
+		t.Error("a relist or a label edit counts as a change")
+	}
+	c := b.DeepCopy()
+	_ = unstructured.SetNestedField(c.Object, "Complete", "status", "phase")
+	sc, _ := backupapi.Slim(c)
+	if sameObject(sb, sc) {
+		t.Error("a new phase is not a change")
+	}
+}

@@ -57,7 +57,7 @@ func NewRow(b *backup.Backup, statusSubresource bool, now time.Time, o diagnose.
 		Namespace: b.Namespace, Name: b.Name, Group: b.Group, Operator: operator(b.Group), UID: b.UID, ResourceVersion: b.ResourceVersion,
 		Created: b.Created, Mode: b.Mode, LogSubcommand: b.LogSubcommand, Phase: b.Phase,
 		Retry: *rep.Backup.Retry, Policy: b.Policy, Checkpoint: rep.Backup.Checkpoint,
-		LastFailure: lastFailure(b, *rep.Backup.Retry), Condition: newestCondition(b),
+		LastFailure: text.Cut(lastFailure(b, *rep.Backup.Retry), maxMessageBytes), Condition: newestCondition(b),
 		Findings: len(findings),
 	}
 	if len(findings) > 0 {

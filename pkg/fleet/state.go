@@ -3,7 +3,6 @@ package fleet
 import (
 	"cmp"
 
-	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
@@ -44,7 +43,7 @@ func stateOf(rep *report.Report, findings []report.Finding, o diagnose.Options) 
 	switch {
 	case s.ExhaustedBy != "":
 		return Exhausted
-	case b.Phase == backup.PhaseFailed || b.Phase == "Invalid" || b.Phase == "CleanFailed":
+	case diagnose.FailedPhase(b.Phase):
 		return Failed
 	case s.Retrying, diagnose.RetryRunning(rep):
 		return Retrying

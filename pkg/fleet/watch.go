@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
@@ -88,18 +90,27 @@ func NewWatcher(ctx context.Context, sources []Source, o Options) *Watcher {
 }
 
 // Synced waits until every source has handed over its first list (or
-// failed), or until ctx ends; it returns the contexts still pending.
+// failed), or until ctx ends; it returns the contexts still pending. The
+// sources are waited for at once, so one that hangs uses no other's time.
 func (w *Watcher) Synced(ctx context.Context) (pending []string) {
+	var mu sync.Mutex
+	var g sync.WaitGroup
 	for _, ws := range w.sources {
-		select {
-		case <-ws.ready:
-			if cache.WaitForCacheSync(ctx.Done(), ws.synced...) {
-				continue
+		g.Go(func() {
+			select {
+			case <-ws.ready:
+				if cache.WaitForCacheSync(ctx.Done(), ws.synced...) {
+					return
+				}
+			case <-ctx.Done():
 			}
-		case <-ctx.Done():
-		}
-		pending = append(pending, ws.name)
+			mu.Lock()
+			defer mu.Unlock()
+			pending = append(pending, ws.name)
+		})
 	}
+	g.Wait()
+	slices.Sort(pending)
 	return pending
 }
 
@@ -135,6 +146,11 @@ func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API, runn
 			// Ending, or the normal life of a watch: the informer lists again.
 		case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err), apierrors.IsNotFound(err):
 			where.Message = "watch stopped: " + backupapi.Access(err, "watch", api.Group, backup.Resource, "", src.Namespace).Error()
+			if src.Namespace == "" && apierrors.IsForbidden(err) {
+				// A watch needs the permission for all namespaces; a list
+				// (status -A without --watch) goes namespace by namespace.
+				where.Message += "; watch one namespace with -n NAMESPACE, or run status -A without --watch to list the namespaces you may read"
+			}
 			w.problem(ctx, where)
 			stop()
 		case lost.CompareAndSwap(false, true):
@@ -154,8 +170,14 @@ func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API, runn
 		}
 	}
 	reg, _ := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { send(Added, obj) },
-		UpdateFunc: func(_, obj any) { send(Modified, obj) },
+		AddFunc: func(obj any) { send(Added, obj) },
+		UpdateFunc: func(old, obj any) {
+			// A list again after 410, or a change of what the row does not
+			// read (labels, annotations: Slim drops them), is no change.
+			if !sameObject(old, obj) {
+				send(Modified, obj)
+			}
+		},
 		DeleteFunc: func(obj any) {
 			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = t.Obj
@@ -190,4 +212,21 @@ func (w *Watcher) problem(ctx context.Context, p Problem) {
 	case w.Problems <- p:
 	case <-ctx.Done():
 	}
+}
+
+// sameObject: two slimmed objects that differ at most in their
+// resourceVersion.
+func sameObject(a, b any) bool {
+	ua, ok1 := a.(*unstructured.Unstructured)
+	ub, ok2 := b.(*unstructured.Unstructured)
+	if !ok1 || !ok2 {
+		return false
+	}
+	if ua.GetResourceVersion() == ub.GetResourceVersion() {
+		return true
+	}
+	ca, cb := ua.DeepCopy(), ub.DeepCopy()
+	ca.SetResourceVersion("")
+	cb.SetResourceVersion("")
+	return equality.Semantic.DeepEqual(ca.Object, cb.Object)
 }

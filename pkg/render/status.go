@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,9 @@ func NewStatusStream(w io.Writer, o StatusOptions) *StatusStream {
 // Write draws the rows of the changes; a deleted backup's row says so in
 // its STATE column.
 func (s *StatusStream) Write(changes []fleet.Change, now time.Time) error {
+	if len(changes) == 0 {
+		return nil // the header waits for rows, so it is sized by them
+	}
 	p := newPrinter(s.w, s.o.Options, now)
 	rows := make([]fleet.Row, 0, len(changes))
 	for _, c := range changes {
@@ -84,6 +88,9 @@ func (s *StatusStream) Write(changes []fleet.Change, now time.Time) error {
 		}
 		rows = append(rows, r)
 	}
+	// A batch (a context that listed late, a burst of changes) comes
+	// most urgent first, as the first table does.
+	slices.SortStableFunc(rows, fleet.Less)
 	s.table.write(p, statusHeader(s.o), safeCells(statusRows(rows, s.o, now)), nil)
 	return p.err
 }

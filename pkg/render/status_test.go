@@ -55,3 +55,25 @@ func TestStatusSummaryWhenEmpty(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// A watch's appended rows wait for rows before the header (sized by
+// them), and a batch comes most urgent first.
+func TestStatusStreamBatches(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	s := NewStatusStream(&buf, StatusOptions{})
+	if err := s.Write(nil, now); err != nil || buf.Len() != 0 {
+		t.Fatalf("an empty batch drew %q (%v)", buf.String(), err)
+	}
+	rows := []fleet.Change{
+		{Type: fleet.Added, Row: fleet.Row{Name: "fine-and-long-name", State: fleet.Healthy}},
+		{Type: fleet.Added, Row: fleet.Row{Name: "bad", State: fleet.Exhausted}},
+	}
+	if err := s.Write(rows, now); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "bad ") || strings.Index(lines[0], "STATE") != strings.Index(lines[1], "Exhausted") || strings.Index(lines[2], "Healthy") != strings.Index(lines[1], "Exhausted") {
+		t.Errorf("batch:\n%s", buf.String())
+	}
+}

@@ -157,7 +157,7 @@ func TestStatusRBACLimitedUser(t *testing.T) {
 	kc := kubeconfigFor(t, "viewer", a)
 
 	res := plugin(t, "--kubeconfig", kc, "status", "-A", "-o", "json")
-	if res.code != 1 || !strings.Contains(res.stderr, "could not be read") {
+	if res.code != 1 || !strings.Contains(res.stderr, "not everything could be read") {
 		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
 	}
 	st := decodeStatus(t, res.stdout)

@@ -224,9 +224,9 @@ func (o *Options) failures(st *fleet.Status) error {
 		where = "see errors[] in the output"
 	}
 	if st.Summary.Total == 0 {
-		return fmt.Errorf("no backup could be read: %s failed (%s)", plural(len(st.Errors), "source"), where)
+		return fmt.Errorf("no backup could be read: %s (%s)", plural(len(st.Errors), "error"), where)
 	}
-	return fmt.Errorf("%s could not be read (%s); the rest is shown", plural(len(st.Errors), "source"), where)
+	return fmt.Errorf("not everything could be read: %s (%s); the rest is shown", plural(len(st.Errors), "error"), where)
 }
 
 func plural(n int, w string) string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -78,7 +77,7 @@ func (o *Options) watch(ctx context.Context) error {
 			}
 			listed = true
 			if len(pending) > 0 && ctx.Err() == nil {
-				v.warn(fleet.Problem{Message: fmt.Sprintf("%s not listed its backups yet; their rows are shown as they arrive", waitingFor(pending))})
+				v.warn(fleet.Problem{Message: fmt.Sprintf("%s not listed the backups yet; the rows are shown as they arrive", waitingFor(pending))})
 			}
 			if err := v.first(); err != nil {
 				return err
@@ -170,22 +169,10 @@ type watchView struct {
 	stream  *render.StatusStream // appends rows where the output is not a terminal
 }
 
-// sameRow: nothing to print again. The same object (an informer that
-// listed again hands every object over once more), or a change the row
-// does not show (a label); a checkpoint's lag, which grows with the
-// clock, does not count as a change.
-func sameRow(a, b fleet.Row) bool {
-	if a.ResourceVersion == b.ResourceVersion {
-		return true
-	}
-	a.ResourceVersion = b.ResourceVersion
-	if a.Checkpoint != nil && b.Checkpoint != nil {
-		cp := *a.Checkpoint
-		cp.Lag = b.Checkpoint.Lag
-		a.Checkpoint = &cp
-	}
-	return reflect.DeepEqual(a, b)
-}
+// sameRow: the same object again (an informer that lists again hands
+// every object over once more); the watcher already drops changes the row
+// does not read.
+func sameRow(a, b fleet.Row) bool { return a.ResourceVersion == b.ResourceVersion }
 
 func (v *watchView) keep(r fleet.Row) bool { return !v.o.Failing || r.State.NeedsAttention() }
 
