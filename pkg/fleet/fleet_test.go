@@ -214,6 +214,7 @@ func TestSameObject(t *testing.T) {
 		t.Error("a relist or a label edit counts as a change")
 	}
 	c := b.DeepCopy()
+	c.SetResourceVersion("3")
 	_ = unstructured.SetNestedField(c.Object, "Complete", "status", "phase")
 	sc, _ := backupapi.Slim(c)
 	if sameObject(sb, sc) {
