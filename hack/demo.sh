@@ -40,6 +40,9 @@ printf 'control plane (etcd, kube-apiserver, fake kubelet) started and seeded in
 
 export KUBECONFIG=$PWD/$dir/kubeconfig
 echo
+echo '$ kubectl logbackup status -A'
+bin/kubectl-logbackup status -A
+echo
 echo '$ kubectl logbackup investigate tidb/nightly'
 bin/kubectl-logbackup investigate tidb/nightly
 
@@ -49,6 +52,9 @@ cat <<MSG
 The demo keeps running. To explore it:
 
   export KUBECONFIG=$PWD/$dir/kubeconfig PATH=$PWD/bin:$LOGBACKUP_TOOLS_DIR:\$PATH
+  kubectl logbackup status -A --failing -o wide        # what needs attention, with the verdicts
+  kubectl logbackup events -A --watch                 # the backups' events as they come (Ctrl-C ends it)
+  kubectl logbackup logs tidb/nightly                 # controller lines and backup pod logs, merged
   kubectl logbackup investigate tidb/waiting          # v1: retry 1 pending, phase still Scheduled (read from the records)
   kubectl logbackup investigate tidb/logstream        # v1 log backup: retry pending, AccessDenied
   kubectl logbackup investigate tidb-v2/daily         # v2: new pod cannot pull its image
