@@ -146,9 +146,9 @@ func (w *wireBackup) unstructured() *unstructured.Unstructured {
 	if w.Metadata.CreationTimestamp != nil {
 		meta["creationTimestamp"] = w.Metadata.CreationTimestamp
 	}
-	obj := map[string]any{"apiVersion": w.APIVersion, "kind": w.Kind, "metadata": meta, "spec": numbers(pick(w.Spec, slimSpec))}
+	obj := map[string]any{"apiVersion": w.APIVersion, "kind": w.Kind, "metadata": meta, "spec": numbers(pick(w.Spec, slimSpec()))}
 	if w.Status != nil {
-		obj["status"] = numbers(pick(w.Status, slimStatus))
+		obj["status"] = numbers(pick(w.Status, slimStatus()))
 	}
 	return &unstructured.Unstructured{Object: obj}
 }

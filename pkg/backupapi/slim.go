@@ -5,10 +5,12 @@ import (
 )
 
 // The fields backup.FromUnstructured reads; a stream keeps no others.
-var (
-	slimSpec   = []string{"backupMode", "logSubcommand", "logStop", "backoffRetryPolicy"}
-	slimStatus = []string{"phase", "logCheckpointTs", "backoffRetryStatus", "conditions"}
-)
+func slimSpec() []string {
+	return []string{"backupMode", "logSubcommand", "logStop", "backoffRetryPolicy"}
+}
+func slimStatus() []string {
+	return []string{"phase", "logCheckpointTs", "backoffRetryStatus", "conditions"}
+}
 
 // Slim is an informer transform (cache.TransformFunc): it keeps of a
 // Backup only what the model reads, so a watch of thousands of backups
@@ -33,9 +35,9 @@ func Slim(obj any) (any, error) {
 		}
 	}
 	out.Object["metadata"] = meta
-	out.Object["spec"] = pick(u.Object["spec"], slimSpec)
+	out.Object["spec"] = pick(u.Object["spec"], slimSpec())
 	if st, ok := u.Object["status"]; ok {
-		out.Object["status"] = pick(st, slimStatus)
+		out.Object["status"] = pick(st, slimStatus())
 	}
 	return out, nil
 }

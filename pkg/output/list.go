@@ -10,7 +10,7 @@ import (
 
 // itemsField is where a list kind's items go, as marshalJSON writes an
 // empty list at the top level of a kind.
-var itemsField = []byte("\n    \"items\": []")
+const itemsField = "\n    \"items\": []"
 
 // PrintJSONList writes a list kind as Print does with -o json, but its
 // items one at a time: env is the kind with an empty items list, item(i)
@@ -21,7 +21,7 @@ func PrintJSONList(w io.Writer, env Kinded, n int, item func(i int) any) error {
 	if err != nil {
 		return err
 	}
-	at := bytes.Index(head, itemsField)
+	at := bytes.Index(head, []byte(itemsField))
 	if at < 0 {
 		return fmt.Errorf("output of kind %T has no empty items list", env) // a programming error
 	}
