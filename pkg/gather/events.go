@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/stream"
 )
 
 // EventTTLNote explains an empty list: the API server forgets events.
@@ -63,31 +63,11 @@ func eventFrom(e *corev1.Event) report.Event {
 		Reason:   e.Reason,
 		Message:  e.Message,
 		Count:    e.Count,
-		LastSeen: lastSeen(e),
+		LastSeen: stream.LastSeen(e),
 	}
 	if out.Count == 0 {
 		out.Count = 1
 	}
-	for _, r := range report.RetryReasons() {
-		if e.Reason == r {
-			out.Retry = true
-		}
-	}
+	out.Retry = report.IsRetryReason(e.Reason)
 	return out
-}
-
-// lastSeen picks the newest of the timestamps that the old and the new
-// event APIs fill in.
-func lastSeen(e *corev1.Event) time.Time {
-	t := e.LastTimestamp.Time
-	if e.Series != nil && e.Series.LastObservedTime.After(t) {
-		t = e.Series.LastObservedTime.Time
-	}
-	if e.EventTime.After(t) {
-		t = e.EventTime.Time
-	}
-	if t.IsZero() {
-		t = e.CreationTimestamp.Time
-	}
-	return t
 }

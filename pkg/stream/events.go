@@ -90,7 +90,7 @@ func eventFrom(e *corev1.Event, b backupKey) Event {
 		Reason:          e.Reason,
 		Message:         e.Message,
 		Count:           max(e.Count, 1),
-		LastSeen:        lastSeen(e).UTC(),
+		LastSeen:        LastSeen(e).UTC(),
 		Source:          firstNonEmpty(e.ReportingController, e.Source.Component),
 		UID:             string(e.UID),
 		ResourceVersion: e.ResourceVersion,
@@ -102,16 +102,13 @@ func eventFrom(e *corev1.Event, b backupKey) Event {
 		t := e.FirstTimestamp.UTC()
 		out.FirstSeen = &t
 	}
-	for _, r := range report.RetryReasons() {
-		if e.Reason == r {
-			out.Retry = true
-		}
-	}
+	out.Retry = report.IsRetryReason(e.Reason)
 	return out
 }
 
-// lastSeen is the newest of the times the old and the new event APIs set.
-func lastSeen(e *corev1.Event) time.Time {
+// LastSeen is the newest of the times the old and the new event APIs set
+// (investigate and events read events alike).
+func LastSeen(e *corev1.Event) time.Time {
 	t := e.LastTimestamp.Time
 	if e.Series != nil && e.Series.LastObservedTime.After(t) {
 		t = e.Series.LastObservedTime.Time

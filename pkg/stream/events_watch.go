@@ -237,7 +237,7 @@ func (r *runner) wanted(e *corev1.Event, now time.Time) bool {
 	if len(r.o.Types) > 0 && !slices.Contains(r.o.Types, e.Type) {
 		return false
 	}
-	return r.o.Since <= 0 || !lastSeen(e).Before(now.Add(-r.o.Since))
+	return r.o.Since <= 0 || !LastSeen(e).Before(now.Add(-r.o.Since))
 }
 
 // consider returns the event to show, or nil: not a backup's, filtered
@@ -269,7 +269,7 @@ func (r *runner) consider(e *corev1.Event, now time.Time) *Event {
 // metadata does.
 func fingerprint(e *corev1.Event) uint64 {
 	h := fnv.New64a()
-	for _, s := range []string{e.Type, e.Reason, e.Message, strconv.Itoa(int(e.Count)), lastSeen(e).UTC().Format(time.RFC3339Nano)} {
+	for _, s := range []string{e.Type, e.Reason, e.Message, strconv.Itoa(int(e.Count)), LastSeen(e).UTC().Format(time.RFC3339Nano)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,13 +10,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,8 +25,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/stream"
@@ -195,55 +188,6 @@ func TestEventsRestrictedUser(t *testing.T) {
 	}
 }
 
-// watching is a plugin process whose stdout is read line by line.
-type watching struct {
-	cmd    *exec.Cmd
-	lines  chan string
-	stderr strings.Builder
-	mu     sync.Mutex
-	all    []string
-}
-
-func startWatching(t *testing.T, kubeconfig string, args ...string) *watching {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	w := &watching{lines: make(chan string, 100)}
-	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	w.cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	w.cmd.Stderr = &lockedWriter{mu: &w.mu, w: &w.stderr}
-	out, err := w.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(w.lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			w.mu.Lock()
-			w.all = append(w.all, sc.Text())
-			w.mu.Unlock()
-			w.lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() { _ = w.cmd.Process.Kill() })
-	return w
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // next waits for a JSON line whose event matches.
 func (w *watching) next(t *testing.T, what string, match func(stream.Event) bool) stream.Event {
 	t.Helper()
@@ -265,33 +209,6 @@ func (w *watching) next(t *testing.T, what string, match func(stream.Event) bool
 			t.Fatalf("no line with %s; stderr:\n%s", what, w.errText())
 		}
 	}
-}
-
-func (w *watching) errText() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.stderr.String()
-}
-
-// stop sends Ctrl-C: the watch must end at once with exit 0.
-func (w *watching) stop(t *testing.T) []string {
-	t.Helper()
-	start := time.Now()
-	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	for range w.lines { // drain until stdout closes
-	}
-	err := w.cmd.Wait()
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("Ctrl-C took %s to end the watch", took)
-	}
-	if err != nil {
-		t.Errorf("Ctrl-C: %v, want exit 0; stderr:\n%s", err, w.errText())
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.all
 }
 
 // noneTwice fails when a line (an event at one resourceVersion) repeats.
@@ -463,16 +380,7 @@ func (p *cutProxy) resume() {
 
 func (p *cutProxy) kubeconfig(t *testing.T, ns string) string {
 	t.Helper()
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["cut"] = &clientcmdapi.Cluster{Server: p.srv.URL}
-	cfg.AuthInfos["cut"] = &clientcmdapi.AuthInfo{}
-	cfg.Contexts["cut"] = &clientcmdapi.Context{Cluster: "cut", AuthInfo: "cut", Namespace: ns}
-	cfg.CurrentContext = "cut"
-	path := filepath.Join(t.TempDir(), "cut.kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return proxyKubeconfig(t, p.srv.URL, ns)
 }
 
 // The watch connection drops and, before it comes back, the API server

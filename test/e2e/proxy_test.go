@@ -119,8 +119,15 @@ func (p *holdingProxy) waitDone(t *testing.T) {
 // kubeconfig for the plugin to go through the proxy.
 func (p *holdingProxy) kubeconfig(t *testing.T, namespace string) string {
 	t.Helper()
+	return proxyKubeconfig(t, p.srv.URL, namespace)
+}
+
+// proxyKubeconfig is a kubeconfig whose one context goes to a test proxy
+// (which adds the credentials itself).
+func proxyKubeconfig(t *testing.T, server, namespace string) string {
+	t.Helper()
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["proxy"] = &clientcmdapi.Cluster{Server: p.srv.URL}
+	cfg.Clusters["proxy"] = &clientcmdapi.Cluster{Server: server}
 	cfg.AuthInfos["proxy"] = &clientcmdapi.AuthInfo{}
 	cfg.Contexts["proxy"] = &clientcmdapi.Context{Cluster: "proxy", AuthInfo: "proxy", Namespace: namespace}
 	cfg.CurrentContext = "proxy"

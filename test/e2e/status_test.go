@@ -1,17 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -234,77 +229,19 @@ func TestStatusBadInput(t *testing.T) {
 	}
 }
 
-// statusWatch is a plugin process whose stdout is read line by line.
-type statusWatch struct {
-	cmd   *exec.Cmd
-	lines chan string
-	errb  strings.Builder
-}
-
-func startStatusWatch(t *testing.T, args ...string) *statusWatch {
-	t.Helper()
-	return startStatusWatchWith(t, s.kubeconfig, args...)
-}
-
-func startStatusWatchWith(t *testing.T, kubeconfig string, args ...string) *statusWatch {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	w := &statusWatch{lines: make(chan string, 1000)}
-	w.cmd = exec.CommandContext(ctx, s.bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	w.cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	w.cmd.Stderr = &w.errb
-	out, err := w.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(w.lines)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			w.lines <- sc.Text()
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	return w
-}
-
-// next waits for a line that contains want.
-func (w *statusWatch) next(t *testing.T, want string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case l, ok := <-w.lines:
-			if !ok {
-				t.Fatalf("the watch ended before a line with %q; stderr: %s", want, w.errb.String())
-			}
-			if strings.Contains(l, want) {
-				return l
-			}
-		case <-timeout:
-			t.Fatalf("no line with %q in 30s", want)
-		}
-	}
-}
-
 // The watch prints the first list, then a backup created later, and ends
 // at once with exit 0 on Ctrl-C.
 func TestStatusWatch(t *testing.T) {
 	ns := seedFleet(t, "x")
-	w := startStatusWatch(t, "status", "-n", ns, "--watch", "-o", "json")
-	w.next(t, `"name":"exhausted"`)
+	w := startWatching(t, s.kubeconfig, "status", "-n", ns, "--watch", "-o", "json")
+	w.line(t, `"name":"exhausted"`)
 	if _, err := s.env.CreateBackup(context.Background(), fixtures.Backup{Group: backup.GroupV2, Namespace: ns, Name: "newcomer", Phase: "RetryFailed",
 		Records: []backup.RetryRecord{{RetryNum: 1, DetectFailedAt: ptrTime(time.Now()), ExpectedRetryAt: ptrTime(time.Now().Add(time.Hour))}}}); err != nil {
 		t.Fatal(err)
 	}
-	line := w.next(t, `"name":"newcomer","group":"br.pingcap.com","operator":"v2"`)
+	line := w.line(t, `"name":"newcomer","group":"br.pingcap.com","operator":"v2"`)
 	if !strings.Contains(line, `"phase":"RetryFailed"`) { // v2 writes its status in a second request
-		line = w.next(t, `"name":"newcomer"`)
+		line = w.line(t, `"name":"newcomer"`)
 	}
 	var ch struct {
 		Kind, Type string
@@ -313,17 +250,7 @@ func TestStatusWatch(t *testing.T) {
 	if err := json.Unmarshal([]byte(line), &ch); err != nil || ch.Kind != "BackupStatusChange" || ch.Row.State != "Retrying" {
 		t.Errorf("change line %q (%v)", line, err)
 	}
-	start := time.Now()
-	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := w.cmd.Wait()
-	if err != nil {
-		t.Errorf("the watch ended with %v after Ctrl-C; stderr: %s", err, w.errb.String())
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the watch took %s to end after Ctrl-C", d)
-	}
+	w.stop(t)
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
@@ -421,18 +348,13 @@ func TestStatusOneUnreachableClusterIsOneLine(t *testing.T) {
 func TestStatusWatchHungContextHoldsNoOther(t *testing.T) {
 	ns := seedFleet(t, "h")
 	kc := twoContexts(t, hungServer(t))
-	w := startStatusWatchWith(t, kc, "status", "-n", ns, "--contexts", "live,other", "--watch", "-o", "json", "--request-timeout", "60s")
+	w := startWatching(t, kc, "status", "-n", ns, "--contexts", "live,other", "--watch", "-o", "json", "--request-timeout", "60s")
 	start := time.Now()
-	w.next(t, `"context":"live"`)
+	w.line(t, `"context":"live"`)
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the live context's rows took %s", d)
 	}
-	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.cmd.Wait(); err != nil {
-		t.Errorf("exit after Ctrl-C: %v; stderr %s", err, w.errb.String())
-	}
+	w.stop(t)
 }
 
 // The watch connections drop and stay down while a backup changes; when
@@ -440,10 +362,9 @@ func TestStatusWatchHungContextHoldsNoOther(t *testing.T) {
 func TestStatusWatchSurvivesADroppedConnection(t *testing.T) {
 	ns := seedFleet(t, "c")
 	p := newCutProxyFor(t, s.cluster, "/backups")
-	w := startStatusWatchWith(t, p.kubeconfig(t, ns), "status", "--watch", "-o", "json")
-	var lines []string
+	w := startWatching(t, p.kubeconfig(t, ns), "status", "--watch", "-o", "json")
 	for _, name := range []string{"exhausted", "failed", "retrying", "lagging", "healthy-v1", "healthy-v2"} {
-		lines = append(lines, w.next(t, `"name":"`+name+`"`))
+		w.line(t, `"name":"`+name+`"`)
 	}
 	p.cut()
 	u := getBackupIn(t, backup.GroupV1, ns, "healthy-v1")
@@ -455,22 +376,13 @@ func TestStatusWatchSurvivesADroppedConnection(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	p.resume()
-	line := w.next(t, `"name":"healthy-v1"`)
+	line := w.line(t, `"name":"healthy-v1"`)
 	if !strings.Contains(line, `"type":"MODIFIED"`) || !strings.Contains(line, `"phase":"Running"`) {
 		t.Errorf("the change after reconnecting: %s", line)
 	}
-	lines = append(lines, line)
-	if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.cmd.Wait(); err != nil {
-		t.Errorf("exit after Ctrl-C: %v; stderr %s", err, w.errb.String())
-	}
-	for l := range w.lines {
-		lines = append(lines, l)
-	}
+	// Every line the watch printed, first list and change included.
 	seen := map[string]bool{}
-	for _, l := range lines {
+	for _, l := range w.stop(t) {
 		if seen[l] {
 			t.Errorf("printed twice: %s", l)
 		}
