@@ -11,15 +11,13 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdtest"
 	"github.com/logbackup/kubectl-logbackup/pkg/stream"
 )
 
 // Every flag is checked while it is parsed.
 func TestFlags(t *testing.T) {
-	cases := map[string]struct {
-		args []string
-		want string // "" = valid
-	}{
+	cmdtest.CheckFlags(t, NewCmd, cmdtest.FlagCases{
 		"defaults":         {nil, ""},
 		"types":            {[]string{"--types", "warning,Normal"}, ""},
 		"bogus type":       {[]string{"--types", "Warning,Bogus"}, "must be a comma list of Normal, Warning"},
@@ -31,18 +29,7 @@ func TestFlags(t *testing.T) {
 		"all namespaces":   {[]string{"-A"}, ""},
 		"unknown group":    {[]string{"--api-group", "x.io"}, "must be one of pingcap.com, br.pingcap.com"},
 		"longest since ok": {[]string{"--since", "8784h"}, ""},
-	}
-	for name, c := range cases {
-		streams, _, _, _ := genericiooptions.NewTestIOStreams()
-		cmd := NewCmd(genericclioptions.NewConfigFlags(false), streams)
-		err := cmd.ParseFlags(c.args)
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%s: err = %v, want %q", name, err, c.want)
-		}
-	}
+	})
 }
 
 func TestTypesAreNormalised(t *testing.T) {

@@ -6,15 +6,14 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdtest"
 )
 
 // Every flag has a range, checked while the flags are parsed: a huge
 // value fails with one line instead of a panic or an out-of-memory crash.
 func TestFlagRanges(t *testing.T) {
-	cases := map[string]struct {
-		args []string
-		want string // "" = valid
-	}{
+	cmdtest.CheckFlags(t, NewCmd, cmdtest.FlagCases{
 		"defaults":            {nil, ""},
 		"v2 group":            {[]string{"--api-group", "br.pingcap.com"}, ""},
 		"unknown group":       {[]string{"--api-group", "pingcap.io"}, `invalid argument "pingcap.io" for "--api-group" flag: must be one of pingcap.com, br.pingcap.com`},
@@ -28,18 +27,7 @@ func TestFlagRanges(t *testing.T) {
 		"output xml":          {[]string{"-o", "xml"}, "must be one of json, yaml"},
 		"output yaml":         {[]string{"-o", "yaml"}, ""},
 		"largest values pass": {[]string{"--tail", "10000", "--controller-tail", "10000", "--since", "8784h", "--limit-bytes", "1073741824"}, ""},
-	}
-	for name, c := range cases {
-		streams, _, _, _ := genericiooptions.NewTestIOStreams()
-		cmd := NewCmd(genericclioptions.NewConfigFlags(false), streams)
-		err := cmd.ParseFlags(c.args)
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%s: err = %v, want %q", name, err, c.want)
-		}
-	}
+	})
 }
 
 func TestValidateChecksSelectorsAndNamespaces(t *testing.T) {

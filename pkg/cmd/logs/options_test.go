@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdtest"
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
 	"github.com/logbackup/kubectl-logbackup/pkg/stream"
 )
@@ -21,10 +22,7 @@ func TestLineBoundsMatchInvestigate(t *testing.T) {
 }
 
 func TestFlagRanges(t *testing.T) {
-	cases := map[string]struct {
-		args []string
-		want string // "" = valid
-	}{
+	cmdtest.CheckFlags(t, NewCmd, cmdtest.FlagCases{
 		"defaults":       {nil, ""},
 		"tail -1":        {[]string{"--tail", "-1"}, "must be a whole number from 0 to 10000"},
 		"huge tail":      {[]string{"--tail", "9223372036854775807"}, "must be a whole number from 0 to 10000"},
@@ -32,18 +30,7 @@ func TestFlagRanges(t *testing.T) {
 		"negative since": {[]string{"--since", "-1h"}, "must be a duration"},
 		"huge limit":     {[]string{"--limit-bytes", "99999999999999"}, "must be a whole number from 0 to 1073741824"},
 		"largest":        {[]string{"--tail", "10000", "--since", "8784h", "--limit-bytes", "1073741824", "-f", "--timestamps"}, ""},
-	}
-	for name, c := range cases {
-		streams, _, _, _ := genericiooptions.NewTestIOStreams()
-		cmd := NewCmd(genericclioptions.NewConfigFlags(false), streams)
-		err := cmd.ParseFlags(c.args)
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", name, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%s: err = %v, want %q", name, err, c.want)
-		}
-	}
+	})
 }
 
 func TestValidate(t *testing.T) {
