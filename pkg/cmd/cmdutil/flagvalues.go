@@ -20,6 +20,15 @@ type rangeError struct{ msg string }
 
 func (e *rangeError) Error() string { return e.msg }
 
+// Bounds shared by the verbs' flags, so every --since, --checkpoint-lag
+// and --limit-bytes takes the same range.
+const (
+	// MaxDuration bounds duration flags: a year and a day of history.
+	MaxDuration = 366 * 24 * time.Hour
+	// MaxLimitBytes bounds --limit-bytes: 1 GiB read from one log.
+	MaxLimitBytes = 1 << 30
+)
+
 // Enum is a string flag that takes one of a fixed list of values.
 type Enum struct {
 	value   string

@@ -28,7 +28,7 @@ import (
 
 // maxSince: events live an hour by default; a cluster may keep them
 // longer, but not beyond a year.
-const maxSince = 366 * 24 * time.Hour
+const maxSince = cmdutil.MaxDuration
 
 // eventTypes are the values of --types (the API server knows no others).
 func eventTypes() []string { return []string{"Normal", "Warning"} }

@@ -23,8 +23,8 @@ import (
 // that memory stays bounded (each kept line is at most gather.MaxLineBytes).
 const (
 	maxTail       = 10000
-	maxLimitBytes = 1 << 30
-	maxSince      = 366 * 24 * time.Hour
+	maxLimitBytes = cmdutil.MaxLimitBytes
+	maxSince      = cmdutil.MaxDuration
 )
 
 // Options is the investigate command's state, kubectl style: flags are

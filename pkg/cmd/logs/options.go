@@ -22,8 +22,8 @@ import (
 // most stream.MaxLineBytes per source, and by stream.MaxKeptBytes.
 const (
 	maxTail       = 10000
-	maxLimitBytes = 1 << 30
-	maxSince      = 366 * 24 * time.Hour
+	maxLimitBytes = cmdutil.MaxLimitBytes
+	maxSince      = cmdutil.MaxDuration
 )
 
 // Options is the logs command's state, kubectl style.

@@ -21,7 +21,7 @@ import (
 )
 
 const (
-	maxLag = 366 * 24 * time.Hour
+	maxLag = cmdutil.MaxDuration
 	// parallel bounds the contexts, and the namespaces of the fallback
 	// list, read at once.
 	parallel = 8
