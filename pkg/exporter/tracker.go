@@ -1,0 +1,178 @@
+// Package exporter derives the seed's six tidb_operator_log_backup_retry_*
+// metrics from what the cluster records in each Backup's status.
+//
+// The Tracker is the state machine: it sees each backup as an informer
+// hands it over and says what that observation adds to the metrics
+// (Deltas). It holds no client and no metric, so every transition is a
+// unit test.
+package exporter
+
+import (
+	"strings"
+	"time"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
+)
+
+// Series names a backup's metrics.
+type Series struct{ Namespace, Backup string }
+
+// Reasons of retry_total: a small fixed vocabulary, never free text.
+const (
+	ReasonJobFailed        = "JobFailed"
+	ReasonPodFailed        = "PodFailed"
+	ReasonOOMKilled        = "OOMKilled"
+	ReasonEvicted          = "Evicted"
+	ReasonDeadlineExceeded = "DeadlineExceeded"
+	ReasonOther            = "Other"
+)
+
+// Deltas is what one observation of a backup adds to its metrics.
+type Deltas struct {
+	Series Series
+	// Current is retry_current's value: the records of a backup still in
+	// its retry story, else 0.
+	Current int
+	// Retries has one reason per new retry record (retry_total).
+	Retries []string
+	// Durations: realRetryAt - detectFailedAt of each retry that ran.
+	Durations []time.Duration
+	// Successes and Failures count retry results (retry_result_total).
+	Successes, Failures int
+	// Exhausted and TimedOut: the backup failed on its retry count, or on
+	// its retry timeout (counted once per backup).
+	Exhausted, TimedOut bool
+}
+
+// Tracker keeps per backup (by UID) only what the counters need.
+type Tracker struct {
+	backups map[string]*tracked
+}
+
+type recordKey struct {
+	num      int
+	detected int64 // detectFailedAt in Unix nanoseconds; 0 when absent
+}
+
+type tracked struct {
+	series  Series
+	counted map[recordKey]bool // records counted in retry_total
+	ran     map[recordKey]bool // records whose retry was seen to run
+	// awaiting: a retry ran and its result is not counted yet.
+	awaiting bool
+	// ended: the exhaustion (count or timeout) was counted.
+	ended bool
+}
+
+// NewTracker is an empty tracker.
+func NewTracker() *Tracker { return &Tracker{backups: map[string]*tracked{}} }
+
+// Observe takes one observation of b. A baseline observation (the first
+// list after the exporter starts) remembers what is there and counts
+// nothing: records already present were retries before this process, and
+// counting them again after every restart would make rates lie.
+func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas {
+	tr, ok := t.backups[b.UID]
+	if !ok {
+		tr = &tracked{counted: map[recordKey]bool{}, ran: map[recordKey]bool{}}
+		t.backups[b.UID] = tr
+	}
+	tr.series = Series{Namespace: b.Namespace, Backup: b.Name}
+	d := Deltas{Series: tr.series}
+	present := map[recordKey]bool{}
+	for _, r := range b.Records {
+		k := keyOf(r)
+		present[k] = true
+		if !tr.counted[k] {
+			tr.counted[k] = true
+			if !baseline {
+				d.Retries = append(d.Retries, ReasonOf(r))
+				if tr.awaiting { // the retry that ran was followed by a new failure
+					d.Failures++
+				}
+			}
+			tr.awaiting = false
+		}
+		if r.RealRetryAt != nil && !tr.ran[k] {
+			tr.ran[k] = true
+			if !baseline && r.DetectFailedAt != nil {
+				d.Durations = append(d.Durations, max(r.RealRetryAt.Sub(*r.DetectFailedAt), 0))
+			}
+			tr.awaiting = !baseline
+		}
+	}
+	// A reset removed records: forget them, so memory follows the status
+	// (records that come back are new: their detectFailedAt differs).
+	for k := range tr.counted {
+		if !present[k] {
+			delete(tr.counted, k)
+			delete(tr.ran, k)
+		}
+	}
+
+	rep := report.New(backup.Ref{Namespace: b.Namespace, Name: b.Name}, now)
+	rep.Backup = report.NewBackupSection(b, false, now)
+	s := *rep.Backup.Retry
+	switch {
+	case tr.awaiting && b.Phase == backup.PhaseFailed:
+		d.Failures++
+		tr.awaiting = false
+	case tr.awaiting && !s.Retrying && (b.Phase == backup.PhaseRunning || b.Phase == backup.PhaseComplete):
+		d.Successes++
+		tr.awaiting = false
+	}
+	if s.ExhaustedBy != "" && !tr.ended {
+		tr.ended = true
+		if !baseline {
+			d.Exhausted = s.ExhaustedBy == backup.ExhaustedByCount
+			d.TimedOut = s.ExhaustedBy == backup.ExhaustedByTimeout
+		}
+	}
+	if s.Retrying || diagnose.RetryRunning(rep) {
+		d.Current = len(b.Records)
+	}
+	return d
+}
+
+// Forget drops a deleted backup and returns its series, whose metrics go.
+func (t *Tracker) Forget(uid string) (Series, bool) {
+	tr, ok := t.backups[uid]
+	if !ok {
+		return Series{}, false
+	}
+	delete(t.backups, uid)
+	return tr.series, true
+}
+
+// Len is the number of backups tracked.
+func (t *Tracker) Len() int { return len(t.backups) }
+
+func keyOf(r backup.RetryRecord) recordKey {
+	k := recordKey{num: r.RetryNum}
+	if r.DetectFailedAt != nil {
+		k.detected = r.DetectFailedAt.UnixNano()
+	}
+	return k
+}
+
+// ReasonOf maps a record to the fixed vocabulary, from the Job's failure
+// reason first (originalReason), then the controller's text.
+func ReasonOf(r backup.RetryRecord) string {
+	orig := strings.ToLower(r.OriginalReason)
+	why := strings.ToLower(r.RetryReason)
+	switch {
+	case strings.Contains(orig, "oomkilled"):
+		return ReasonOOMKilled
+	case strings.Contains(orig, "evicted"):
+		return ReasonEvicted
+	case strings.Contains(orig, "deadlineexceeded"):
+		return ReasonDeadlineExceeded
+	case strings.Contains(orig, "backofflimitexceeded"), strings.Contains(why, "job") && strings.Contains(why, "fail"):
+		return ReasonJobFailed
+	case strings.Contains(orig, "pod"), strings.Contains(why, "pod"):
+		return ReasonPodFailed
+	}
+	return ReasonOther
+}
