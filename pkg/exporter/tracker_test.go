@@ -25,7 +25,7 @@ func rec(n int, ran bool) backup.RetryRecord {
 
 func bk(phase string, records ...backup.RetryRecord) *backup.Backup {
 	return &backup.Backup{Group: backup.GroupV1, Namespace: "tidb", Name: "x", UID: "u1", Mode: "snapshot", Phase: phase,
-		Policy: backup.RetryPolicy{MaxRetryTimes: 2, MinRetryDuration: backup.DefaultMinRetryDuration, RetryTimeout: backup.Duration(2 * time.Hour)},
+		Policy:  backup.RetryPolicy{MaxRetryTimes: 2, MinRetryDuration: backup.DefaultMinRetryDuration, RetryTimeout: backup.Duration(2 * time.Hour)},
 		Records: records}
 }
 
