@@ -1,0 +1,93 @@
+package exporter
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The seed's six metric names, exactly (monitoring/ queries them).
+const (
+	MetricCurrent   = "tidb_operator_log_backup_retry_current"
+	MetricTotal     = "tidb_operator_log_backup_retry_total"
+	MetricResult    = "tidb_operator_log_backup_retry_result_total"
+	MetricDuration  = "tidb_operator_log_backup_retry_duration_seconds"
+	MetricExhausted = "tidb_operator_log_backup_retry_exhausted_total"
+	MetricTimeout   = "tidb_operator_log_backup_retry_timeout_total"
+)
+
+// Reasons is retry_total's vocabulary; every backup has a series of each
+// at 0, so increase() sees a backup's first retry.
+func Reasons() []string {
+	return []string{ReasonJobFailed, ReasonPodFailed, ReasonOOMKilled, ReasonEvicted, ReasonDeadlineExceeded, ReasonOther}
+}
+
+// Results is retry_result_total's vocabulary.
+func Results() []string { return []string{"success", "failure"} }
+
+// Metrics are the retry metrics in one registry.
+type Metrics struct {
+	current   *prometheus.GaugeVec
+	total     *prometheus.CounterVec
+	result    *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	exhausted *prometheus.CounterVec
+	timeout   *prometheus.CounterVec
+}
+
+// NewMetrics registers the metrics in reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	series := []string{"namespace", "backup"}
+	m := &Metrics{
+		current: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricCurrent,
+			Help: "Retry records of a backup that is still retrying (0 once it completes, fails for good, or is reset)."}, series),
+		total: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTotal,
+			Help: "Retry records seen, each counted once, by a fixed vocabulary of reasons."}, append(series, "reason")),
+		result: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricResult,
+			Help: "Results of retries that ran: success (Running or Complete after it), failure (a new failure or Failed after it)."}, append(series, "result")),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricDuration,
+			Help:    "realRetryAt minus detectFailedAt of each retry that ran.",
+			Buckets: []float64{30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400}}, series),
+		exhausted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricExhausted,
+			Help: "Backups that failed because their retry count ran out."}, series),
+		timeout: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTimeout,
+			Help: "Backups that failed because their retry timeout ran out."}, series),
+	}
+	reg.MustRegister(m.current, m.total, m.result, m.duration, m.exhausted, m.timeout)
+	return m
+}
+
+// Apply adds one observation's deltas; every series of the backup exists
+// afterwards, at 0 when nothing happened.
+func (m *Metrics) Apply(d Deltas) {
+	ns, name := d.Series.Namespace, d.Series.Backup
+	m.current.WithLabelValues(ns, name).Set(float64(d.Current))
+	for _, r := range Reasons() {
+		m.total.WithLabelValues(ns, name, r)
+	}
+	for _, r := range d.Retries {
+		m.total.WithLabelValues(ns, name, r).Inc()
+	}
+	m.result.WithLabelValues(ns, name, "success").Add(float64(d.Successes))
+	m.result.WithLabelValues(ns, name, "failure").Add(float64(d.Failures))
+	h := m.duration.WithLabelValues(ns, name)
+	for _, dur := range d.Durations {
+		h.Observe(dur.Seconds())
+	}
+	ex, to := m.exhausted.WithLabelValues(ns, name), m.timeout.WithLabelValues(ns, name)
+	if d.Exhausted {
+		ex.Inc()
+	}
+	if d.TimedOut {
+		to.Inc()
+	}
+}
+
+// Delete removes every series of a deleted backup.
+func (m *Metrics) Delete(s Series) {
+	labels := prometheus.Labels{"namespace": s.Namespace, "backup": s.Backup}
+	m.current.DeletePartialMatch(labels)
+	m.total.DeletePartialMatch(labels)
+	m.result.DeletePartialMatch(labels)
+	m.duration.DeletePartialMatch(labels)
+	m.exhausted.DeletePartialMatch(labels)
+	m.timeout.DeletePartialMatch(labels)
+}
