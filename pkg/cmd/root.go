@@ -7,6 +7,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/events"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/exporter"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
@@ -40,6 +41,7 @@ operator v2 (br.pingcap.com) backups.`,
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		events.NewCmd(flags, streams),
+		exporter.NewCmd(flags, streams),
 		investigate.NewCmd(flags, streams),
 		logs.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),

@@ -1,0 +1,94 @@
+// Package exporter is `kubectl logbackup exporter`: the six retry metrics
+// of the seed, derived from the Backups' status, served for Prometheus.
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
+	"github.com/logbackup/kubectl-logbackup/pkg/exporter"
+)
+
+// Options of the exporter command.
+type Options struct {
+	configFlags *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+	apiGroup      *cmdutil.Enum
+	Listen        string
+	AllNamespaces bool
+
+	session *cmdutil.Session
+}
+
+// NewCmd wires the flags.
+func NewCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{configFlags: flags, IOStreams: streams, Listen: ":9469", AllNamespaces: true}
+	cmd := &cobra.Command{
+		Use:   "exporter",
+		Short: "Serve the tidb_operator_log_backup_retry_* metrics, derived from the Backups' status",
+		Long: `Watch the Backups of both operator versions and serve, on /metrics, the six
+retry metrics that no TiDB Operator release exports, derived from each Backup's
+status.backoffRetryStatus and conditions. /healthz answers while the process
+runs, /readyz once the first list of backups has been read.
+
+Records already present when the exporter starts are a baseline, not new
+retries. Run one replica: two would each count every retry.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
+			if err != nil {
+				return err
+			}
+			o.session = s
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Listen, "listen", o.Listen, "Address to serve /metrics, /healthz and /readyz on")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", o.AllNamespaces, "Watch every namespace (the default); --all-namespaces=false watches the -n namespace only")
+	o.apiGroup = cmdutil.AddAPIGroupFlag(cmd)
+	return cmd
+}
+
+// Run serves until Ctrl-C or SIGTERM (exit 0).
+func (o *Options) Run(ctx context.Context) error {
+	clients, err := o.session.StreamClients()
+	if err != nil {
+		return err
+	}
+	ns := ""
+	if !o.AllNamespaces {
+		ns = o.session.Namespace
+	}
+	e := exporter.New(exporter.Options{Namespace: ns, APIGroup: o.apiGroup.Value()})
+	l, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.Listen, err)
+	}
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	fmt.Fprintf(o.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
+	runErr := e.Run(ctx, clients)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if _, interrupted := cmdutil.Interrupted(ctx); interrupted {
+		return nil
+	}
+	if runErr != nil {
+		return cmdutil.ClusterError(runErr, o.session)
+	}
+	return nil
+}
