@@ -100,7 +100,7 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 			if !baseline && r.DetectFailedAt != nil {
 				d.Durations = append(d.Durations, max(r.RealRetryAt.Sub(*r.DetectFailedAt), 0))
 			}
-			tr.awaiting = !baseline
+			tr.awaiting = true
 		}
 	}
 	// A reset removed records: forget them, so memory follows the status
@@ -115,7 +115,13 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 	rep := report.New(backup.Ref{Namespace: b.Namespace, Name: b.Name}, now)
 	rep.Backup = report.NewBackupSection(b, false, now)
 	s := *rep.Backup.Retry
+	resultKnown := b.Phase == backup.PhaseFailed || !s.Retrying && (b.Phase == backup.PhaseRunning || b.Phase == backup.PhaseComplete)
 	switch {
+	case baseline:
+		// A retry that ran before the start and has its result already
+		// is history; one still waiting for its result is counted when
+		// the result comes.
+		tr.awaiting = tr.awaiting && !resultKnown
 	case tr.awaiting && b.Phase == backup.PhaseFailed:
 		d.Failures++
 		tr.awaiting = false

@@ -152,6 +152,17 @@ func TestRestartBaseline(t *testing.T) {
 	if len(s.durations) != 1 || s.success != 1 || len(s.retries) != 0 {
 		t.Errorf("after the baseline: %+v", s)
 	}
+	// A retry that ran before the start, failing again after it, is a
+	// failure; one whose result came before the start is not counted.
+	waiting := NewTracker()
+	waiting.Observe(bk("Scheduled", rec(1, true)), t0, true)
+	if s := run(t, waiting, bk("Scheduled", rec(1, true), rec(2, false))); s.failure != 1 || len(s.retries) != 1 {
+		t.Errorf("a result after the start: %+v", s)
+	}
+	done := NewTracker()
+	if d := done.Observe(bk("Complete", rec(1, true)), t0, true); d.Successes != 0 {
+		t.Errorf("a result before the start counted: %+v", d)
+	}
 	ex := NewTracker()
 	if d := ex.Observe(failed(bk("", rec(1, true), rec(2, true), rec(3, false)), "AlreadyFailed", "exceed retry times"), t0, true); d.Exhausted {
 		t.Error("an exhaustion before the start was counted")
