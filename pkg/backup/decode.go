@@ -63,6 +63,13 @@ func (d *decoder) spec(b *Backup, spec map[string]any, readable bool) {
 		}
 	}
 	b.Policy = d.policy(spec, readable)
+	if br, _ := d.object(spec["br"], "spec.br"); br != nil {
+		b.Cluster = d.str(br, "spec.br", "cluster", expString)
+		b.ClusterNamespace = d.str(br, "spec.br", "clusterNamespace", expString)
+	}
+	if b.Cluster != "" && b.ClusterNamespace == "" {
+		b.ClusterNamespace = b.Namespace // the operator's default
+	}
 }
 
 func (d *decoder) status(b *Backup, status map[string]any) {

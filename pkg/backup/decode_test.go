@@ -166,6 +166,10 @@ func TestInvalidFieldIsReportedAndTheRestRead(t *testing.T) {
 			FieldError{"spec.backupMode", "1", "a string; the default snapshot is assumed"}, nil},
 		{"logSubcommand as a bool", p("spec", "logSubcommand"), true,
 			FieldError{"spec.logSubcommand", "true", "a string"}, nil},
+		{"br as a string", p("spec", "br"), "basic",
+			FieldError{"spec.br", `"basic"`, "an object"}, nil},
+		{"br.cluster as a number", p("spec", "br", "cluster"), int64(7),
+			FieldError{"spec.br.cluster", "7", "a string"}, nil},
 		{"logStop as a string", p("spec", "logStop"), "yes",
 			FieldError{"spec.logStop", `"yes"`, "true or false"}, nil},
 
@@ -246,6 +250,7 @@ func TestCleanObjectsDecode(t *testing.T) {
 	}
 	want := &Backup{Group: GroupV1, Version: "v1alpha1", Namespace: "tidb", Name: "nightly", UID: "0b1c", ResourceVersion: "4242",
 		Created: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC).Local(), Mode: "snapshot", Phase: "Scheduled", CheckpointTS: "470703869689069568",
+		Cluster: "basic", ClusterNamespace: "tidb", // clusterNamespace defaults to the backup's own
 		Policy: RetryPolicy{MaxRetryTimes: 3, MinRetryDuration: Duration(time.Minute), RetryTimeout: Duration(time.Hour)}}
 	if b.Records[1].RetryNum != 2 || b.Records[1].RealRetryAt != nil || !b.Records[0].RealRetryAt.Equal(*at("2026-11-25T08:01:00Z")) ||
 		b.Records[0].OriginalReason != "BackoffLimitExceeded" {

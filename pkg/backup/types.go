@@ -19,17 +19,22 @@ const (
 
 // Backup is what the plugin reads from either group.
 type Backup struct {
-	Group           string      `json:"group"`
-	Version         string      `json:"version"`
-	Namespace       string      `json:"namespace"`
-	Name            string      `json:"name"`
-	UID             string      `json:"uid"`
-	ResourceVersion string      `json:"resourceVersion"`
-	Created         time.Time   `json:"created"`
-	Mode            string      `json:"mode"`
-	LogSubcommand   string      `json:"logSubcommand,omitempty"`
-	Phase           string      `json:"phase"`
-	Policy          RetryPolicy `json:"retryPolicy"`
+	Group           string    `json:"group"`
+	Version         string    `json:"version"`
+	Namespace       string    `json:"namespace"`
+	Name            string    `json:"name"`
+	UID             string    `json:"uid"`
+	ResourceVersion string    `json:"resourceVersion"`
+	Created         time.Time `json:"created"`
+	Mode            string    `json:"mode"`
+	LogSubcommand   string    `json:"logSubcommand,omitempty"`
+	// Cluster is the TiDB cluster the backup reads (spec.br.cluster, in
+	// spec.br.clusterNamespace or, when that is empty, the backup's own
+	// namespace): what two log backups must not share.
+	Cluster          string      `json:"cluster,omitempty"`
+	ClusterNamespace string      `json:"clusterNamespace,omitempty"`
+	Phase            string      `json:"phase"`
+	Policy           RetryPolicy `json:"retryPolicy"`
 	// Records is status.backoffRetryStatus in the order the controller wrote it.
 	Records    []RetryRecord `json:"retryRecords"`
 	Conditions []Condition   `json:"conditions"`

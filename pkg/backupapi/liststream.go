@@ -146,7 +146,7 @@ func (w *wireBackup) unstructured() *unstructured.Unstructured {
 	if w.Metadata.CreationTimestamp != nil {
 		meta["creationTimestamp"] = w.Metadata.CreationTimestamp
 	}
-	obj := map[string]any{"apiVersion": w.APIVersion, "kind": w.Kind, "metadata": meta, "spec": numbers(pick(w.Spec, slimSpec()))}
+	obj := map[string]any{"apiVersion": w.APIVersion, "kind": w.Kind, "metadata": meta, "spec": numbers(slimSpecOf(w.Spec))}
 	if w.Status != nil {
 		obj["status"] = numbers(pick(w.Status, slimStatus()))
 	}

@@ -6,7 +6,7 @@ import (
 
 // The fields backup.FromUnstructured reads; a stream keeps no others.
 func slimSpec() []string {
-	return []string{"backupMode", "logSubcommand", "logStop", "backoffRetryPolicy"}
+	return []string{"backupMode", "logSubcommand", "logStop", "backoffRetryPolicy", "br"}
 }
 func slimStatus() []string {
 	return []string{"phase", "logCheckpointTs", "backoffRetryStatus", "conditions"}
@@ -35,11 +35,21 @@ func Slim(obj any) (any, error) {
 		}
 	}
 	out.Object["metadata"] = meta
-	out.Object["spec"] = pick(u.Object["spec"], slimSpec())
+	out.Object["spec"] = slimSpecOf(u.Object["spec"])
 	if st, ok := u.Object["status"]; ok {
 		out.Object["status"] = pick(st, slimStatus())
 	}
 	return out, nil
+}
+
+// slimSpecOf keeps the spec fields the model reads; of spec.br only the
+// cluster it names, not BR's options (which may carry credentials).
+func slimSpecOf(v any) any {
+	spec := pick(v, slimSpec())
+	if m, ok := spec.(map[string]any); ok && m["br"] != nil {
+		m["br"] = pick(m["br"], []string{"cluster", "clusterNamespace"})
+	}
+	return spec
 }
 
 // pick copies the listed keys of an object; anything else is kept whole.

@@ -2,6 +2,8 @@ package exporter
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -11,7 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
@@ -23,6 +28,8 @@ type Options struct {
 	Namespace string // "" = all namespaces
 	APIGroup  string // one group only; "" = every group served
 	Now       func() time.Time
+	// Log receives a line for each watch failure (the command's stderr).
+	Log io.Writer
 }
 
 // Exporter follows the backups of both groups through informers (over
@@ -39,6 +46,9 @@ type Exporter struct {
 
 	watchErrors *prometheus.CounterVec
 	up          *prometheus.GaugeVec
+	// stores: each group's informer cache, to find the backup that takes
+	// over a series when its owner is deleted.
+	stores map[string]cache.Store
 }
 
 // New builds the exporter and its registry: the retry metrics, its own
@@ -49,14 +59,35 @@ func New(o Options) *Exporter {
 		o.Now = time.Now
 	}
 	reg := prometheus.NewRegistry()
-	e := &Exporter{o: o, reg: reg, metrics: NewMetrics(reg), tracker: NewTracker(),
+	e := &Exporter{o: o, reg: reg, metrics: NewMetrics(reg), tracker: NewTracker(), stores: map[string]cache.Store{},
 		watchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "logbackup_exporter_watch_errors_total",
 			Help: "Errors of the watches of backups, by API group."}, []string{"group"}),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "logbackup_exporter_watch_up",
 			Help: "1 while the watch of backups of an API group works, 0 while it is failing (the metrics then hold the last state seen)."}, []string{"group"}),
 	}
-	reg.MustRegister(e.watchErrors, e.up, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	reg.MustRegister(e.watchErrors, e.up,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbackup_exporter_backups",
+			Help: "Backups the exporter follows, of every group."}, func() float64 { return float64(e.locked(e.tracker.Len)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbackup_exporter_hidden_backups",
+			Help: "Backups whose metrics are not exported because a backup of the other API group with the same namespace and name was seen first (the seed's labels carry no group)."},
+			func() float64 { return float64(e.locked(e.tracker.Hidden)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbackup_exporter_ready",
+			Help: "1 once the first list of backups of every group has been read."}, func() float64 {
+			if e.ready.Load() {
+				return 1
+			}
+			return 0
+		}),
+		buildInfo(),
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return e
+}
+
+// locked runs f under the tracker's lock (for scrape-time gauges).
+func (e *Exporter) locked(f func() int) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return f()
 }
 
 // Handler serves /metrics, /healthz and /readyz (ready once every
@@ -85,19 +116,24 @@ func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
 	var synced []cache.InformerSynced
 	var wg sync.WaitGroup
 	for _, api := range apis {
-		inf := cache.NewSharedIndexInformer(backupapi.ListWatch(clients.Dynamic, api, e.o.Namespace), &unstructured.Unstructured{}, 0, cache.Indexers{})
+		inf := cache.NewSharedIndexInformer(e.listWatch(clients, api), &unstructured.Unstructured{}, 0, cache.Indexers{})
 		_ = inf.SetTransform(backupapi.Slim)
-		e.up.WithLabelValues(api.Group).Set(1)
+		e.up.WithLabelValues(api.Group).Set(0)
+		e.watchErrors.WithLabelValues(api.Group)
 		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) || err == io.EOF || ctx.Err() != nil {
+			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) || errors.Is(err, io.EOF) || ctx.Err() != nil {
 				return // the normal life of a watch: the informer lists again
 			}
 			e.watchErrors.WithLabelValues(api.Group).Inc()
 			e.up.WithLabelValues(api.Group).Set(0)
+			e.logf("watch of %s backups failed (the metrics keep the last state seen; retrying): %v", api.Group, err)
 		})
+		e.mu.Lock()
+		e.stores[api.Group] = inf.GetStore()
+		e.mu.Unlock()
 		reg, _ := inf.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
-			AddFunc:    func(obj any, initial bool) { e.observe(api, obj, initial) },
-			UpdateFunc: func(_, obj any) { e.observe(api, obj, false) },
+			AddFunc:    func(obj any, initial bool) { e.observe(obj, initial) },
+			UpdateFunc: func(_, obj any) { e.observe(obj, false) },
 			DeleteFunc: func(obj any) { e.forget(obj) },
 		})
 		synced = append(synced, reg.HasSynced)
@@ -110,21 +146,54 @@ func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
 	return nil
 }
 
+// listWatch is the group's ListWatch that also says, in watch_up, when
+// the API server answers again: an idle watch sends no object, so the
+// objects alone cannot say it.
+func (e *Exporter) listWatch(clients backupapi.Clients, api backupapi.API) *cache.ListWatch {
+	lw := backupapi.ListWatch(clients.Dynamic, api, e.o.Namespace)
+	list, watchFn := lw.ListWithContextFunc, lw.WatchFuncWithContext
+	up := e.up.WithLabelValues(api.Group)
+	lw.ListWithContextFunc = func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		obj, err := list(ctx, o)
+		if err == nil {
+			up.Set(1)
+		}
+		return obj, err
+	}
+	lw.WatchFuncWithContext = func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+		w, err := watchFn(ctx, o)
+		if err == nil {
+			up.Set(1)
+		}
+		return w, err
+	}
+	return lw
+}
+
 // observe takes an added or updated backup; the first list after a start
 // is a baseline (Tracker.Observe).
-func (e *Exporter) observe(api backupapi.API, obj any, baseline bool) {
+func (e *Exporter) observe(obj any, baseline bool) {
 	u, ok := obj.(*unstructured.Unstructured)
 	if !ok {
 		return
 	}
-	e.up.WithLabelValues(api.Group).Set(1)
 	b, err := backup.FromUnstructured(u)
 	if err != nil {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.metrics.Apply(e.tracker.Observe(b, e.o.Now(), baseline))
+	e.apply(b, baseline)
+}
+
+// apply feeds the tracker and, unless another group's backup owns the
+// series, the metrics. Called with mu held.
+func (e *Exporter) apply(b *backup.Backup, baseline bool) {
+	d := e.tracker.Observe(b, e.o.Now(), baseline)
+	if d.Hidden {
+		return
+	}
+	e.metrics.Apply(d)
 }
 
 func (e *Exporter) forget(obj any) {
@@ -137,7 +206,29 @@ func (e *Exporter) forget(obj any) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s, ok := e.tracker.Forget(string(u.GetUID())); ok {
-		e.metrics.Delete(s)
+	s, owned, successor := e.tracker.Forget(string(u.GetUID()))
+	if !owned {
+		return
+	}
+	e.metrics.Delete(s)
+	if successor == "" {
+		return
+	}
+	// The other group's backup of that name takes the series over; its
+	// records were counted when it was observed, so none counts twice.
+	for _, store := range e.stores {
+		obj, ok, _ := store.GetByKey(s.Namespace + "/" + s.Backup)
+		if o, isU := obj.(*unstructured.Unstructured); ok && isU && string(o.GetUID()) == successor {
+			if b, err := backup.FromUnstructured(o); err == nil {
+				e.apply(b, false)
+			}
+		}
+	}
+}
+
+// logf writes one line to the exporter's log (its stderr), if any.
+func (e *Exporter) logf(format string, args ...any) {
+	if e.o.Log != nil {
+		fmt.Fprintf(e.o.Log, time.Now().UTC().Format(time.RFC3339)+" "+format+"\n", args...)
 	}
 }

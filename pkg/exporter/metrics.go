@@ -1,6 +1,9 @@
 package exporter
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -12,7 +15,16 @@ const (
 	MetricDuration  = "tidb_operator_log_backup_retry_duration_seconds"
 	MetricExhausted = "tidb_operator_log_backup_retry_exhausted_total"
 	MetricTimeout   = "tidb_operator_log_backup_retry_timeout_total"
+
+	// Beside the six, for joins and alerts: what each backup is, and a log
+	// backup's checkpoint.
+	MetricInfo       = "tidb_operator_log_backup_info"
+	MetricCheckpoint = "tidb_operator_log_backup_checkpoint_timestamp_seconds"
 )
+
+// maxLabel bounds a label value taken from a spec or status: the cluster
+// writes them, and one huge value would be in every scrape.
+const maxLabel = 253
 
 // Reasons is retry_total's vocabulary; every backup has a series of each
 // at 0, so increase() sees a backup's first retry.
@@ -31,6 +43,12 @@ type Metrics struct {
 	duration  *prometheus.HistogramVec
 	exhausted *prometheus.CounterVec
 	timeout   *prometheus.CounterVec
+
+	info       *prometheus.GaugeVec
+	checkpoint *prometheus.GaugeVec
+	// infoOf: the info labels a series shows now, so a change of phase
+	// replaces its info series instead of adding one.
+	infoOf map[Series][]string
 }
 
 // NewMetrics registers the metrics in reg.
@@ -50,8 +68,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Backups that failed because their retry count ran out."}, series),
 		timeout: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTimeout,
 			Help: "Backups that failed because their retry timeout ran out."}, series),
+		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricInfo,
+			Help: "1 for each backup: its API group, mode, the TiDB cluster it backs up and its phase."},
+			append(series, "group", "mode", "cluster", "cluster_namespace", "phase")),
+		checkpoint: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricCheckpoint,
+			Help: "A log backup's status.logCheckpointTs as Unix time (absent while it has none)."}, series),
+		infoOf: map[Series][]string{},
 	}
-	reg.MustRegister(m.current, m.total, m.result, m.duration, m.exhausted, m.timeout)
+	reg.MustRegister(m.current, m.total, m.result, m.duration, m.exhausted, m.timeout, m.info, m.checkpoint)
 	return m
 }
 
@@ -79,6 +103,29 @@ func (m *Metrics) Apply(d Deltas) {
 	if d.TimedOut {
 		to.Inc()
 	}
+	info := []string{ns, name, d.Info.Group, label(d.Info.Mode), label(d.Info.Cluster), label(d.Info.ClusterNamespace), label(d.Info.Phase)}
+	if old, ok := m.infoOf[d.Series]; !ok || !slices.Equal(old, info) {
+		if ok {
+			m.info.DeleteLabelValues(old...)
+		}
+		m.info.WithLabelValues(info...).Set(1)
+		m.infoOf[d.Series] = info
+	}
+	if d.Checkpoint != nil {
+		m.checkpoint.WithLabelValues(ns, name).Set(float64(d.Checkpoint.UnixMilli()) / 1000)
+	} else {
+		m.checkpoint.DeleteLabelValues(ns, name)
+	}
+}
+
+// label makes a value from the cluster fit for a label: valid UTF-8
+// (client_golang refuses anything else) and bounded.
+func label(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	if len(v) > maxLabel {
+		v = strings.ToValidUTF8(v[:maxLabel], "") + "…"
+	}
+	return v
 }
 
 // Delete removes every series of a deleted backup.
@@ -90,4 +137,7 @@ func (m *Metrics) Delete(s Series) {
 	m.duration.DeletePartialMatch(labels)
 	m.exhausted.DeletePartialMatch(labels)
 	m.timeout.DeletePartialMatch(labels)
+	m.info.DeletePartialMatch(labels)
+	m.checkpoint.DeletePartialMatch(labels)
+	delete(m.infoOf, s)
 }

@@ -44,11 +44,26 @@ type Deltas struct {
 	// Exhausted and TimedOut: the backup failed on its retry count, or on
 	// its retry timeout (counted once per backup).
 	Exhausted, TimedOut bool
+	// Info labels the info metric; Checkpoint is a log backup's
+	// checkpoint (nil when it has none or it cannot be read).
+	Info       Info
+	Checkpoint *time.Time
+	// Hidden: a backup of the other API group with the same namespace and
+	// name was seen first and owns the series (the seed's labels carry no
+	// group); this backup's metrics are not exported while it does.
+	Hidden bool
+}
+
+// Info is what the info metric says of a backup, beside its series.
+type Info struct {
+	Group, Mode, Cluster, ClusterNamespace, Phase string
 }
 
 // Tracker keeps per backup (by UID) only what the counters need.
 type Tracker struct {
 	backups map[string]*tracked
+	// owner: the UID whose metrics a series shows.
+	owner map[Series]string
 }
 
 type recordKey struct {
@@ -67,7 +82,9 @@ type tracked struct {
 }
 
 // NewTracker is an empty tracker.
-func NewTracker() *Tracker { return &Tracker{backups: map[string]*tracked{}} }
+func NewTracker() *Tracker {
+	return &Tracker{backups: map[string]*tracked{}, owner: map[Series]string{}}
+}
 
 // Observe takes one observation of b. A baseline observation (the first
 // list after the exporter starts) remembers what is there and counts
@@ -80,7 +97,17 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 		t.backups[b.UID] = tr
 	}
 	tr.series = Series{Namespace: b.Namespace, Backup: b.Name}
-	d := Deltas{Series: tr.series}
+	d := Deltas{Series: tr.series, Info: Info{Group: b.Group, Mode: b.Mode, Cluster: b.Cluster, ClusterNamespace: b.ClusterNamespace, Phase: b.Phase}}
+	if o, ok := t.owner[tr.series]; !ok {
+		t.owner[tr.series] = b.UID
+	} else {
+		d.Hidden = o != b.UID
+	}
+	if b.IsLog() {
+		if cp, ok := backup.CheckpointTime(b.CheckpointTS); ok {
+			d.Checkpoint = &cp
+		}
+	}
 	present := map[recordKey]bool{}
 	for _, r := range b.Records {
 		k := keyOf(r)
@@ -142,14 +169,38 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 	return d
 }
 
-// Forget drops a deleted backup and returns its series, whose metrics go.
-func (t *Tracker) Forget(uid string) (Series, bool) {
+// Forget drops a deleted backup. owned says whether its series showed its
+// metrics (they go); successor is the UID of a backup of the other group
+// with the same series that waited behind it ("" when none): observe it
+// again, and the series shows it from then on.
+func (t *Tracker) Forget(uid string) (s Series, owned bool, successor string) {
 	tr, ok := t.backups[uid]
 	if !ok {
-		return Series{}, false
+		return Series{}, false, ""
 	}
 	delete(t.backups, uid)
-	return tr.series, true
+	if t.owner[tr.series] != uid {
+		return tr.series, false, ""
+	}
+	delete(t.owner, tr.series)
+	for u, o := range t.backups {
+		if o.series == tr.series {
+			successor = u
+			break
+		}
+	}
+	return tr.series, true, successor
+}
+
+// Hidden counts the backups whose series another group's backup owns.
+func (t *Tracker) Hidden() int {
+	n := 0
+	for uid, tr := range t.backups {
+		if t.owner[tr.series] != uid {
+			n++
+		}
+	}
+	return n
 }
 
 // Len is the number of backups tracked.

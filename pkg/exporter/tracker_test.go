@@ -173,11 +173,69 @@ func TestRestartBaseline(t *testing.T) {
 func TestForget(t *testing.T) {
 	tr := NewTracker()
 	tr.Observe(bk("Complete"), t0, false)
-	if s, ok := tr.Forget("u1"); !ok || s != (Series{Namespace: "tidb", Backup: "x"}) || tr.Len() != 0 {
-		t.Errorf("forget: %v %v %d", s, ok, tr.Len())
+	if s, ok, next := tr.Forget("u1"); !ok || s != (Series{Namespace: "tidb", Backup: "x"}) || tr.Len() != 0 || next != "" {
+		t.Errorf("forget: %v %v %d %q", s, ok, tr.Len(), next)
 	}
-	if _, ok := tr.Forget("u1"); ok {
+	if _, ok, _ := tr.Forget("u1"); ok {
 		t.Error("forgot twice")
+	}
+}
+
+// The seed's labels carry no API group: when both groups have a backup
+// tidb/x, the first seen owns the series, the other is hidden (and
+// counted) until the owner goes, then takes over without counting its
+// records again.
+func TestSameNameInBothGroups(t *testing.T) {
+	tr := NewTracker()
+	v1 := bk("Scheduled", rec(1, false))
+	v2 := bk("Scheduled", rec(1, false), rec(2, false))
+	v2.Group, v2.UID = backup.GroupV2, "u2"
+	if d := tr.Observe(v1, t0, false); d.Hidden || len(d.Retries) != 1 {
+		t.Errorf("owner: %+v", d)
+	}
+	if d := tr.Observe(v2, t0, false); !d.Hidden || len(d.Retries) != 2 || d.Info.Group != backup.GroupV2 {
+		t.Errorf("second group: %+v", d)
+	}
+	if tr.Hidden() != 1 {
+		t.Errorf("hidden %d", tr.Hidden())
+	}
+	if s, owned, next := tr.Forget("u1"); !owned || next != "u2" || s.Backup != "x" {
+		t.Errorf("forget owner: %v %v %q", s, owned, next)
+	}
+	if d := tr.Observe(v2, t0, false); d.Hidden || len(d.Retries) != 0 || d.Current != 2 {
+		t.Errorf("successor: %+v", d)
+	}
+	if tr.Hidden() != 0 {
+		t.Errorf("hidden %d after the take-over", tr.Hidden())
+	}
+	// A hidden backup's deletion removes no series.
+	tr.Observe(v1, t0, false)
+	if _, owned, _ := tr.Forget("u1"); owned {
+		t.Error("the hidden backup's deletion would remove the owner's series")
+	}
+}
+
+// The info metric's labels and a log backup's checkpoint.
+func TestInfoAndCheckpoint(t *testing.T) {
+	tr := NewTracker()
+	b := bk("Running")
+	b.Mode, b.Cluster, b.ClusterNamespace = "log", "basic", "tidb-cluster"
+	b.CheckpointTS = backup.TSOFromTime(t0)
+	d := tr.Observe(b, t0, false)
+	if d.Info != (Info{Group: backup.GroupV1, Mode: "log", Cluster: "basic", ClusterNamespace: "tidb-cluster", Phase: "Running"}) {
+		t.Errorf("info %+v", d.Info)
+	}
+	if d.Checkpoint == nil || !d.Checkpoint.Equal(t0) {
+		t.Errorf("checkpoint %v", d.Checkpoint)
+	}
+	b.CheckpointTS = "not a tso"
+	if d := tr.Observe(b, t0, false); d.Checkpoint != nil {
+		t.Errorf("checkpoint of an unreadable TSO: %v", d.Checkpoint)
+	}
+	s := bk("Complete")
+	s.CheckpointTS = backup.TSOFromTime(t0)
+	if d := tr.Observe(s, t0, false); d.Checkpoint != nil {
+		t.Error("a snapshot backup has no checkpoint gauge")
 	}
 }
 

@@ -183,7 +183,8 @@ func TestFailingKeepsTheCount(t *testing.T) {
 // The watch keeps slim objects; what it keeps decodes to the same row.
 func TestSlimKeepsTheRow(t *testing.T) {
 	for _, u := range fixtures() {
-		u.Object["spec"] = map[string]any{"backupMode": u.Object["spec"], "s3": map[string]any{"secretName": "x"}}
+		u.Object["spec"] = map[string]any{"backupMode": u.Object["spec"], "s3": map[string]any{"secretName": "x"},
+			"br": map[string]any{"cluster": "basic", "options": []any{"--s3.secret-access-key=x"}}}
 		if spec, ok := u.Object["spec"].(map[string]any); ok && spec["backupMode"] == nil {
 			delete(spec, "backupMode")
 		}
@@ -194,8 +195,12 @@ func TestSlimKeepsTheRow(t *testing.T) {
 		if got.State != full.State || got.Verdict != full.Verdict || got.Retry.Used != full.Retry.Used {
 			t.Errorf("%s: slim row %+v, full %+v", u.GetName(), got, full)
 		}
-		if _, ok := slim.(*unstructured.Unstructured).Object["spec"].(map[string]any)["s3"]; ok {
+		spec := slim.(*unstructured.Unstructured).Object["spec"].(map[string]any)
+		if _, ok := spec["s3"]; ok {
 			t.Errorf("%s: slim kept spec.s3", u.GetName())
+		}
+		if br, _ := spec["br"].(map[string]any); len(br) != 1 || br["cluster"] != "basic" {
+			t.Errorf("%s: slim spec.br %v, want the cluster only", u.GetName(), spec["br"])
 		}
 	}
 }

@@ -308,6 +308,7 @@ type cutProxy struct {
 	mu      sync.Mutex
 	held    chan struct{} // non-nil while reconnections are held
 	watches map[*context.CancelFunc]bool
+	failing atomic.Bool // an outage: every request of the resource gets a 503
 }
 
 func newCutProxy(t *testing.T, c *cluster.Cluster) *cutProxy {
@@ -333,6 +334,10 @@ func newCutProxyFor(t *testing.T, c *cluster.Cluster, suffix string) *cutProxy {
 func (p *cutProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasSuffix(r.URL.Path, p.suffix) {
 		p.rp.ServeHTTP(w, r)
+		return
+	}
+	if p.failing.Load() {
+		http.Error(w, "the load balancer has no healthy backend", http.StatusServiceUnavailable)
 		return
 	}
 	if r.URL.Query().Get("watch") != "true" {
@@ -369,7 +374,19 @@ func (p *cutProxy) cut() {
 	}
 }
 
+// fail drops the watches of the resource and answers every request of it
+// with a 503 until resume: an API server outage as a client sees it.
+func (p *cutProxy) fail() {
+	p.failing.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for cancel := range p.watches {
+		(*cancel)()
+	}
+}
+
 func (p *cutProxy) resume() {
+	p.failing.Store(false)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.held != nil {

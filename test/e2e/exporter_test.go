@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,33 +37,9 @@ func TestExporterFollowsTheStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(s.bin, "--kubeconfig", s.kubeconfig, "exporter", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	line, err := bufio.NewReader(stderr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	base := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")
-	waitFor(t, "ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
-
+	x := startExporter(t, s.kubeconfig)
 	series := `{backup="nightly",namespace="` + ns + `"}`
-	metric := func(name, labels string) string {
-		_, body := get(base + "/metrics")
-		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+labels) + ` (\S+)$`).FindStringSubmatch(body)
-		if m == nil {
-			return ""
-		}
-		return m[1]
-	}
+	metric := x.metric
 	jobFailed := `{backup="nightly",namespace="` + ns + `",reason="JobFailed"}`
 	oom := `{backup="nightly",namespace="` + ns + `",reason="OOMKilled"}`
 	if got := metric("tidb_operator_log_backup_retry_total", jobFailed); got != "0" {
@@ -105,12 +83,76 @@ func TestExporterFollowsTheStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the series to go", func() bool { return metric("tidb_operator_log_backup_retry_current", series) == "" })
+	if got := x.count("tidb_operator_log_backup_", `namespace="`+ns+`"`); got != 0 {
+		t.Errorf("%d series left of the deleted backup", got)
+	}
+	x.stop(t)
+}
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+// exporterProc is a running `kubectl logbackup exporter`.
+type exporterProc struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+	stderr *syncBuffer
+}
+
+// startExporter runs the built binary on a free port and waits until it
+// is ready.
+func startExporter(t *testing.T, kubeconfig string, args ...string) *exporterProc {
+	t.Helper()
+	cmd := exec.Command(s.bin, append([]string{"--kubeconfig", kubeconfig, "exporter", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("exit after Ctrl-C: %v", err)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	r := bufio.NewReader(stderr)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &exporterProc{cmd: cmd, stderr: &syncBuffer{}}
+	go func() { _, _ = io.Copy(x.stderr, r) }()
+	x.base = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")
+	waitFor(t, "ready", func() bool { code, _ := get(x.base + "/readyz"); return code == 200 })
+	return x
+}
+
+// metric is one sample's value as /metrics prints it ("" when absent).
+func (x *exporterProc) metric(name, labels string) string {
+	_, body := get(x.base + "/metrics")
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+labels) + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// count is the number of samples whose name starts with prefix and whose
+// labels hold the text has.
+func (x *exporterProc) count(prefix, has string) int {
+	_, body := get(x.base + "/metrics")
+	n := 0
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, has) {
+			n++
+		}
+	}
+	return n
+}
+
+// stop is Ctrl-C, which must end the exporter with exit 0.
+func (x *exporterProc) stop(t *testing.T) {
+	t.Helper()
+	if err := x.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.cmd.Wait(); err != nil {
+		t.Errorf("exit after Ctrl-C: %v\n%s", err, x.stderr.String())
 	}
 }
 
@@ -133,4 +175,23 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a copying goroutine and the test can
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

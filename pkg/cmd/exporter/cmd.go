@@ -68,7 +68,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if !o.AllNamespaces {
 		ns = o.session.Namespace
 	}
-	e := exporter.New(exporter.Options{Namespace: ns, APIGroup: o.apiGroup.Value()})
+	e := exporter.New(exporter.Options{Namespace: ns, APIGroup: o.apiGroup.Value(), Log: o.ErrOut})
 	l, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)

@@ -1,0 +1,19 @@
+package exporter
+
+import (
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/buildinfo"
+)
+
+// buildInfo is logbackup_exporter_build_info: which build serves the
+// metrics, to join on when a rule or a dashboard changes between versions.
+func buildInfo() prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "logbackup_exporter_build_info",
+		Help: "1, labelled with the version, commit and Go version of the kubectl-logbackup build serving these metrics."},
+		[]string{"version", "commit", "goversion"})
+	g.WithLabelValues(buildinfo.Version, buildinfo.Commit, runtime.Version()).Set(1)
+	return g
+}
