@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 
@@ -50,7 +51,9 @@ func ListSlim(ctx context.Context, rc rest.Interface, apis []API, o ListOptions,
 			if err != nil {
 				return Access(err, "list", api.Group, backup.Resource, "", o.Namespace)
 			}
-			cont, err = decodePage(body, func(u *unstructured.Unstructured) error { return each(api, u) })
+			var meta metav1.ListMeta
+			meta, err = decodePage(body, func(u *unstructured.Unstructured) error { return each(api, u) })
+			cont = meta.Continue
 			body.Close()
 			if err != nil {
 				return err
@@ -82,38 +85,34 @@ type wireBackup struct {
 
 // decodePage reads a list answer token by token: its continue token, and
 // each item handed over as soon as it is decoded.
-func decodePage(r io.Reader, each func(*unstructured.Unstructured) error) (cont string, err error) {
+func decodePage(r io.Reader, each func(*unstructured.Unstructured) error) (meta metav1.ListMeta, err error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber() // numbers are made int64 or float64 below, as the dynamic client's are
 	if err := expect(dec, json.Delim('{')); err != nil {
-		return "", err
+		return meta, err
 	}
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return "", pageError(err)
+			return meta, pageError(err)
 		}
 		switch key {
 		case "metadata":
-			var meta struct {
-				Continue string `json:"continue"`
-			}
 			if err := dec.Decode(&meta); err != nil {
-				return "", pageError(err)
+				return meta, pageError(err)
 			}
-			cont = meta.Continue
 		case "items":
 			if err := decodeItems(dec, each); err != nil {
-				return "", err
+				return meta, err
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return "", pageError(err)
+				return meta, pageError(err)
 			}
 		}
 	}
-	return cont, nil
+	return meta, nil
 }
 
 func decodeItems(dec *json.Decoder, each func(*unstructured.Unstructured) error) error {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -94,7 +93,7 @@ func (e *Exporter) locked(f func() int) int {
 // informer has its first list).
 func (e *Exporter) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", metricsHandler(e.reg, e.metrics, e.logf))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !e.ready.Load() {
@@ -150,7 +149,7 @@ func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
 // the API server answers again: an idle watch sends no object, so the
 // objects alone cannot say it.
 func (e *Exporter) listWatch(clients backupapi.Clients, api backupapi.API) *cache.ListWatch {
-	lw := backupapi.ListWatch(clients.Dynamic, api, e.o.Namespace)
+	lw := backupapi.SlimListWatch(clients.Kube.Discovery().RESTClient(), clients.Dynamic, api, e.o.Namespace)
 	list, watchFn := lw.ListWithContextFunc, lw.WatchFuncWithContext
 	up := e.up.WithLabelValues(api.Group)
 	lw.ListWithContextFunc = func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {

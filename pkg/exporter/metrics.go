@@ -3,8 +3,10 @@ package exporter
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // The seed's six metric names, exactly (monitoring/ queries them).
@@ -27,99 +29,135 @@ const (
 const maxLabel = 253
 
 // Reasons is retry_total's vocabulary; every backup has a series of each
-// at 0, so increase() sees a backup's first retry.
+// at 0, so increase() sees a backup's first retry. In label order, as a
+// scrape lists them.
 func Reasons() []string {
-	return []string{ReasonJobFailed, ReasonPodFailed, ReasonOOMKilled, ReasonEvicted, ReasonDeadlineExceeded, ReasonOther}
+	return []string{ReasonDeadlineExceeded, ReasonEvicted, ReasonJobFailed, ReasonOOMKilled, ReasonOther, ReasonPodFailed}
 }
 
-// Results is retry_result_total's vocabulary.
-func Results() []string { return []string{"success", "failure"} }
+// Results is retry_result_total's vocabulary, in label order.
+func Results() []string { return []string{ResultFailure, ResultSuccess} }
 
-// Metrics are the retry metrics in one registry.
+// The results of a retry.
+const (
+	ResultFailure = "failure"
+	ResultSuccess = "success"
+)
+
+// durationBuckets: the controller doubles minRetryDuration (300 s by
+// default) from one retry to the next, so the buckets follow the doubling
+// from a minute to four hours.
+func durationBuckets() []float64 { return []float64{60, 300, 600, 1200, 2400, 4800, 9600, 14400} }
+
+// Metrics hold the retry metrics of every backup in one small struct per
+// backup and build the samples only when Prometheus scrapes (Gather).
+// With 10,000 backups there are about 250,000 samples: kept as client
+// vectors they cost hundreds of megabytes and a second per scrape; kept
+// here they cost a few hundred bytes per backup.
 type Metrics struct {
-	current   *prometheus.GaugeVec
-	total     *prometheus.CounterVec
-	result    *prometheus.CounterVec
-	duration  *prometheus.HistogramVec
-	exhausted *prometheus.CounterVec
-	timeout   *prometheus.CounterVec
-
-	info       *prometheus.GaugeVec
-	checkpoint *prometheus.GaugeVec
-	// infoOf: the info labels a series shows now, so a change of phase
-	// replaces its info series instead of adding one.
-	infoOf map[Series][]string
+	mu      sync.Mutex
+	series  map[Series]*backupSeries
+	buckets []float64
+	// The label names and the fixed label values, shared by every sample.
+	names  map[string]*string
+	values map[string]*string
 }
 
-// NewMetrics registers the metrics in reg.
+// backupSeries is one backup's metrics.
+type backupSeries struct {
+	ns, name  *dto.LabelPair
+	current   float64
+	total     [6]float64 // by Reasons()
+	result    [2]float64 // by Results()
+	buckets   []uint64   // per bucket, not cumulative
+	sum       float64
+	count     uint64
+	exhausted float64
+	timeout   float64
+	info      []*dto.LabelPair // group, mode, cluster, cluster_namespace, phase (after ns and name)
+	infoKey   [5]string
+	// checkpoint is a log backup's checkpoint in Unix seconds; has says
+	// whether it has one.
+	checkpoint float64
+	has        bool
+}
+
+// NewMetrics makes the metrics and registers their gatherer's
+// descriptions in reg (so a name clash with another collector fails at
+// the start, as with client vectors). Serve them with Gatherers(reg).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	series := []string{"namespace", "backup"}
-	m := &Metrics{
-		current: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricCurrent,
-			Help: "Retry records of a backup that is still retrying (0 once it completes, fails for good, or is reset)."}, series),
-		total: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTotal,
-			Help: "Retry records seen, each counted once, by a fixed vocabulary of reasons."}, append(series, "reason")),
-		result: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricResult,
-			Help: "Results of retries that ran: success (Running or Complete after it), failure (a new failure or Failed after it)."}, append(series, "result")),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricDuration,
-			Help:    "realRetryAt minus detectFailedAt of each retry that ran.",
-			Buckets: []float64{30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400}}, series),
-		exhausted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricExhausted,
-			Help: "Backups that failed because their retry count ran out."}, series),
-		timeout: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricTimeout,
-			Help: "Backups that failed because their retry timeout ran out."}, series),
-		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricInfo,
-			Help: "1 for each backup: its API group, mode, the TiDB cluster it backs up and its phase."},
-			append(series, "group", "mode", "cluster", "cluster_namespace", "phase")),
-		checkpoint: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricCheckpoint,
-			Help: "A log backup's status.logCheckpointTs as Unix time (absent while it has none)."}, series),
-		infoOf: map[Series][]string{},
+	m := &Metrics{series: map[Series]*backupSeries{}, buckets: durationBuckets(), names: map[string]*string{}, values: map[string]*string{}}
+	for _, n := range []string{"namespace", "backup", "reason", "result", "le", "group", "mode", "cluster", "cluster_namespace", "phase"} {
+		m.names[n] = ptr(n)
 	}
-	reg.MustRegister(m.current, m.total, m.result, m.duration, m.exhausted, m.timeout, m.info, m.checkpoint)
+	for _, v := range append(Reasons(), Results()...) {
+		m.values[v] = ptr(v)
+	}
+	if reg != nil {
+		reg.MustRegister(descs{})
+	}
 	return m
 }
 
 // Apply adds one observation's deltas; every series of the backup exists
 // afterwards, at 0 when nothing happened.
 func (m *Metrics) Apply(d Deltas) {
-	ns, name := d.Series.Namespace, d.Series.Backup
-	m.current.WithLabelValues(ns, name).Set(float64(d.Current))
-	for _, r := range Reasons() {
-		m.total.WithLabelValues(ns, name, r)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.series[d.Series]
+	if s == nil {
+		s = &backupSeries{ns: m.pair("namespace", d.Series.Namespace), name: m.pair("backup", d.Series.Backup), buckets: make([]uint64, len(m.buckets))}
+		m.series[d.Series] = s
 	}
+	s.current = float64(d.Current)
 	for _, r := range d.Retries {
-		m.total.WithLabelValues(ns, name, r).Inc()
+		s.total[slices.Index(Reasons(), r)]++
 	}
-	m.result.WithLabelValues(ns, name, "success").Add(float64(d.Successes))
-	m.result.WithLabelValues(ns, name, "failure").Add(float64(d.Failures))
-	h := m.duration.WithLabelValues(ns, name)
+	s.result[slices.Index(Results(), ResultSuccess)] += float64(d.Successes)
+	s.result[slices.Index(Results(), ResultFailure)] += float64(d.Failures)
 	for _, dur := range d.Durations {
-		h.Observe(dur.Seconds())
+		v := dur.Seconds()
+		if i, _ := slices.BinarySearch(m.buckets, v); i < len(m.buckets) {
+			s.buckets[i]++
+		}
+		s.sum += v
+		s.count++
 	}
-	ex, to := m.exhausted.WithLabelValues(ns, name), m.timeout.WithLabelValues(ns, name)
 	if d.Exhausted {
-		ex.Inc()
+		s.exhausted++
 	}
 	if d.TimedOut {
-		to.Inc()
+		s.timeout++
 	}
-	info := []string{ns, name, d.Info.Group, label(d.Info.Mode), label(d.Info.Cluster), label(d.Info.ClusterNamespace), label(d.Info.Phase)}
-	if old, ok := m.infoOf[d.Series]; !ok || !slices.Equal(old, info) {
-		if ok {
-			m.info.DeleteLabelValues(old...)
-		}
-		m.info.WithLabelValues(info...).Set(1)
-		m.infoOf[d.Series] = info
+	key := [5]string{d.Info.Group, label(d.Info.Mode), label(d.Info.Cluster), label(d.Info.ClusterNamespace), label(d.Info.Phase)}
+	if s.info == nil || key != s.infoKey {
+		s.infoKey = key
+		s.info = []*dto.LabelPair{m.pair("group", key[0]), m.pair("mode", key[1]), m.pair("cluster", key[2]), m.pair("cluster_namespace", key[3]), m.pair("phase", key[4])}
 	}
-	if d.Checkpoint != nil {
-		m.checkpoint.WithLabelValues(ns, name).Set(float64(d.Checkpoint.UnixMilli()) / 1000)
-	} else {
-		m.checkpoint.DeleteLabelValues(ns, name)
+	s.has = d.Checkpoint != nil
+	if s.has {
+		s.checkpoint = float64(d.Checkpoint.UnixMilli()) / 1000
 	}
 }
 
+// Delete removes every series of a deleted backup.
+func (m *Metrics) Delete(s Series) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.series, s)
+}
+
+// pair is a label pair; names and the fixed values are shared.
+func (m *Metrics) pair(name, value string) *dto.LabelPair {
+	v, ok := m.values[value]
+	if !ok {
+		v = ptr(value)
+	}
+	return &dto.LabelPair{Name: m.names[name], Value: v}
+}
+
 // label makes a value from the cluster fit for a label: valid UTF-8
-// (client_golang refuses anything else) and bounded.
+// (Prometheus refuses anything else) and bounded.
 func label(v string) string {
 	v = strings.ToValidUTF8(v, "\uFFFD")
 	if len(v) > maxLabel {
@@ -128,16 +166,4 @@ func label(v string) string {
 	return v
 }
 
-// Delete removes every series of a deleted backup.
-func (m *Metrics) Delete(s Series) {
-	labels := prometheus.Labels{"namespace": s.Namespace, "backup": s.Backup}
-	m.current.DeletePartialMatch(labels)
-	m.total.DeletePartialMatch(labels)
-	m.result.DeletePartialMatch(labels)
-	m.duration.DeletePartialMatch(labels)
-	m.exhausted.DeletePartialMatch(labels)
-	m.timeout.DeletePartialMatch(labels)
-	m.info.DeletePartialMatch(labels)
-	m.checkpoint.DeletePartialMatch(labels)
-	delete(m.infoOf, s)
-}
+func ptr[T any](v T) *T { return &v }

@@ -133,7 +133,7 @@ func (w *Watcher) discover(ctx context.Context, src Source) ([]backupapi.API, er
 
 // start runs one group's informer and returns its synced test.
 func (w *Watcher) start(ctx context.Context, src Source, api backupapi.API, running *sync.WaitGroup) cache.InformerSynced {
-	inf := cache.NewSharedIndexInformer(backupapi.ListWatch(src.Clients.Dynamic, api, src.Namespace), &unstructured.Unstructured{}, 0, cache.Indexers{})
+	inf := cache.NewSharedIndexInformer(backupapi.SlimListWatch(src.Clients.Kube.Discovery().RESTClient(), src.Clients.Dynamic, api, src.Namespace), &unstructured.Unstructured{}, 0, cache.Indexers{})
 	_ = inf.SetTransform(backupapi.Slim)
 	ictx, stop := context.WithCancel(ctx)
 	// lost: a connection loss was said and no change has come since. The
