@@ -206,7 +206,8 @@ type labelsValue struct {
 	given []string
 }
 
-func (l *labelsValue) String() string { return "[" + strings.Join(l.given, ",") + "]" }
+// String is "" until a label is given, so the help shows no default.
+func (l *labelsValue) String() string { return strings.Join(l.given, ",") }
 func (l *labelsValue) Type() string   { return "KEY=VALUE" }
 
 func (l *labelsValue) Set(kv string) error {
