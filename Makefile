@@ -27,11 +27,30 @@ all: build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-logbackup
 
-tools: $(TOOLS_DIR)/.built
+# The Prometheus Operator's ServiceMonitor and PrometheusRule CRDs, which the
+# end-to-end test of `exporter manifests` installs: taken from the operator's
+# Go module (the proxy's zip, verified against the checksum database; run in
+# test/tools for that module's settings), never copied into this repository.
+# Their stamp names the version, so a tools folder built before gets them
+# (or a new version) without building the binaries again.
+PROMETHEUS_OPERATOR_VERSION := v0.85.0
+PROMETHEUS_OPERATOR_CRDS := monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_prometheusrules.yaml
+
+tools: $(TOOLS_DIR)/.built $(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION)
 
 $(TOOLS_DIR)/.built: test/tools/go.sum $(wildcard test/tools/cmd/*/main.go)
 	@echo "building etcd, kube-apiserver and kubectl into $(TOOLS_DIR) (first time only, about 5 minutes)"
 	cd test/tools && $(GO) build -ldflags '$(TOOLS_LDFLAGS)' -o $(abspath $(TOOLS_DIR))/ ./cmd/...
+	@touch $@
+
+$(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION):
+	@echo "fetching the Prometheus Operator $(PROMETHEUS_OPERATOR_VERSION) CRDs into $(@D)"
+	@set -e; mkdir -p $(@D); \
+	  json=$$(cd test/tools && $(GO) mod download -json github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION)) \
+	    || { echo "$$json" >&2; exit 1; }; \
+	  dir=$$(echo "$$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$$/\1/p'); \
+	  if [ -z "$$dir" ]; then echo "go mod download gave no folder for the Prometheus Operator module" >&2; exit 1; fi; \
+	  for f in $(PROMETHEUS_OPERATOR_CRDS); do install -m 0644 "$$dir/example/prometheus-operator-crd/$$f" $(@D)/$$f; done
 	@touch $@
 
 # Monitoring tools (promtool, amtool, prometheus) come from Debian's packages.

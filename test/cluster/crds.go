@@ -1,13 +1,17 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -17,10 +21,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 )
 
 // crdFiles are the Backup CRDs of operator v1 and v2. They are applied with
@@ -61,6 +65,49 @@ func InstallCRDs(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
+	return installCRDs(ctx, cfg, manifests)
+}
+
+// ApplyCRDFiles creates (or updates) the CRDs in the files (YAML, one or
+// more documents each) and waits for them as InstallCRDs does: Established,
+// in discovery and served.
+func ApplyCRDFiles(ctx context.Context, cfg *rest.Config, paths ...string) error {
+	manifests := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		manifests[p] = b
+	}
+	return installCRDs(ctx, cfg, manifests)
+}
+
+// PrometheusOperatorCRDFiles are the Prometheus Operator's ServiceMonitor
+// and PrometheusRule CRDs that `make tools` puts in the tools folder's
+// crds/ (taken from the operator's Go module, not kept in this repository).
+// Missing files are an error that says how to get them, never a skip.
+func PrometheusOperatorCRDFiles(toolsDir string) ([]string, error) {
+	if toolsDir == "" {
+		toolsDir = os.Getenv(ToolsDirEnv)
+	}
+	if toolsDir == "" {
+		return nil, fmt.Errorf("test cluster: %s is not set: run `make tools`, which fetches the Prometheus Operator CRDs, and export it", ToolsDirEnv)
+	}
+	var paths []string
+	for _, name := range []string{"monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"} {
+		p := filepath.Join(toolsDir, "crds", name)
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("test cluster: %v: run `make tools`, which fetches the Prometheus Operator CRDs into %s", err, filepath.Join(toolsDir, "crds"))
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// installCRDs applies every CustomResourceDefinition of the manifests (by
+// file name) and waits until each is Established, in discovery and served.
+func installCRDs(ctx context.Context, cfg *rest.Config, manifests map[string][]byte) error {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -70,19 +117,21 @@ func InstallCRDs(ctx context.Context, cfg *rest.Config) error {
 	var names []string
 	var want []crdResource
 	for _, file := range slices.Sorted(maps.Keys(manifests)) {
-		obj := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(manifests[file], &obj.Object); err != nil {
+		objs, err := decodeCRDs(manifests[file])
+		if err != nil {
 			return fmt.Errorf("parse %s: %w", file, err)
 		}
-		if err := retryTransient(ctx, func() error { return applyObject(ctx, crds, obj) }); err != nil {
-			return fmt.Errorf("install CRD %s: %w", obj.GetName(), err)
+		for _, obj := range objs {
+			if err := retryTransient(ctx, func() error { return applyObject(ctx, crds, obj) }); err != nil {
+				return fmt.Errorf("install CRD %s: %w", obj.GetName(), err)
+			}
+			names = append(names, obj.GetName())
+			w, err := servedResources(obj)
+			if err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+			want = append(want, w...)
 		}
-		names = append(names, obj.GetName())
-		w, err := servedResources(obj)
-		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
-		}
-		want = append(want, w...)
 	}
 	var settled time.Time
 	for _, name := range names {
@@ -110,6 +159,35 @@ func InstallCRDs(ctx context.Context, cfg *rest.Config) error {
 	case <-time.After(time.Until(settled)):
 		return nil
 	}
+}
+
+// decodeCRDs reads the documents of a YAML file (empty ones skipped); each
+// must be a CustomResourceDefinition.
+func decodeCRDs(data []byte) ([]*unstructured.Unstructured, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		var m map[string]any
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			continue
+		}
+		obj := &unstructured.Unstructured{Object: m}
+		if obj.GetKind() != "CustomResourceDefinition" {
+			return nil, fmt.Errorf("%s %s is not a CustomResourceDefinition", obj.GetKind(), obj.GetName())
+		}
+		out = append(out, obj)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no CustomResourceDefinition")
+	}
+	return out, nil
 }
 
 // crdSettleTime is how long after Established the API server keeps

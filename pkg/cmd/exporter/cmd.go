@@ -47,7 +47,13 @@ status.backoffRetryStatus and conditions. /healthz answers while the process
 runs, /readyz once the first list of backups has been read.
 
 Records already present when the exporter starts are a baseline, not new
-retries. Run one replica: two would each count every retry.`,
+retries. Run one replica: two would each count every retry.
+
+"kubectl logbackup exporter manifests" prints the objects that run it in a
+cluster (ServiceAccount, read-only ClusterRole, Deployment, Service,
+ServiceMonitor, PrometheusRule), for kubectl apply.`,
+		Example: `  kubectl logbackup exporter --listen :9469
+  kubectl logbackup exporter manifests -n monitoring --label release=kube-prometheus-stack | kubectl apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
@@ -61,6 +67,7 @@ retries. Run one replica: two would each count every retry.`,
 	cmd.Flags().StringVar(&o.Listen, "listen", o.Listen, "Address to serve /metrics, /healthz and /readyz on")
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", o.AllNamespaces, "Watch every namespace (the default); --all-namespaces=false watches the -n namespace only")
 	o.apiGroup = cmdutil.AddAPIGroupFlag(cmd)
+	cmd.AddCommand(newManifestsCmd(flags, streams))
 	return cmd
 }
 
