@@ -245,7 +245,7 @@ func TestExporterManifests(t *testing.T) {
 		}
 
 		// The real exporter, as that account, reads both groups.
-		base := startExporter(t, "--as", sa)
+		base := startExporterWith(t, "--as", sa)
 		waitFor(t, "the exporter running as the ServiceAccount to be ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
 		_, metrics := get(base + "/metrics")
 		mustContain(t, metrics, `logbackup_exporter_watch_up{group="pingcap.com"} 1`, `logbackup_exporter_watch_up{group="br.pingcap.com"} 1`, "tidb_operator_log_backup_retry_current{")
@@ -253,7 +253,7 @@ func TestExporterManifests(t *testing.T) {
 
 		// And an account without the binding does not become ready: the
 		// readiness above is the binding's doing.
-		other := startExporter(t, "--as", "system:serviceaccount:"+ns+":default")
+		other := startExporterWith(t, "--as", "system:serviceaccount:"+ns+":default")
 		waitFor(t, "a watch error of the unbound account", func() bool {
 			_, m := get(other + "/metrics")
 			return strings.Contains(m, `logbackup_exporter_watch_up{group="pingcap.com"} 0`)
@@ -264,10 +264,10 @@ func TestExporterManifests(t *testing.T) {
 	})
 }
 
-// startExporter runs `kubectl logbackup exporter` (admin kubeconfig, extra
+// startExporterWith runs `kubectl logbackup exporter` (admin kubeconfig, extra
 // flags such as --as) on a free port and returns its base URL; Ctrl-C at
 // the end of the test must end it with exit 0.
-func startExporter(t *testing.T, flags ...string) string {
+func startExporterWith(t *testing.T, flags ...string) string {
 	t.Helper()
 	args := append(append([]string{"--kubeconfig", s.kubeconfig}, flags...), "exporter", "--listen", "127.0.0.1:0")
 	cmd := exec.Command(s.bin, args...)
