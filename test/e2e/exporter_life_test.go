@@ -147,21 +147,28 @@ func TestExporterSurvivesAnOutage(t *testing.T) {
 // through the status subresource).
 func setRecords(t *testing.T, group, ns, name string, records ...backup.RetryRecord) {
 	t.Helper()
+	recs := make([]any, 0, len(records))
+	for _, r := range records {
+		recs = append(recs, fixtures.RecordObject(r))
+	}
+	editStatus(t, group, ns, name, func(st map[string]any) { st["backoffRetryStatus"] = recs })
+}
+
+// editStatus changes a backup's status as its controller would (v2
+// through the status subresource).
+func editStatus(t *testing.T, group, ns, name string, edit func(status map[string]any)) {
+	t.Helper()
 	ctx := context.Background()
 	res := s.env.Dynamic.Resource(fixtures.GVR(group)).Namespace(ns)
 	u, err := res.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := make([]any, 0, len(records))
-	for _, r := range records {
-		recs = append(recs, fixtures.RecordObject(r))
-	}
 	status, _ := u.Object["status"].(map[string]any)
 	if status == nil {
 		status = map[string]any{}
 	}
-	status["backoffRetryStatus"] = recs
+	edit(status)
 	u.Object["status"] = status
 	if group == backup.GroupV1 {
 		_, err = res.Update(ctx, u, metav1.UpdateOptions{})
