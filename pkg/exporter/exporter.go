@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 
@@ -108,7 +110,7 @@ func (e *Exporter) Handler() http.Handler {
 // Run discovers the groups, runs their informers and blocks until ctx
 // ends. clients must come from Session.StreamClients (no client timeout).
 func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
-	apis, err := backupapi.Discover(ctx, clients.Kube.Discovery().RESTClient(), e.o.APIGroup)
+	apis, err := e.discover(ctx, clients)
 	if err != nil {
 		return err
 	}
@@ -143,6 +145,42 @@ func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// discover finds the groups served. An API server that cannot be reached
+// yet (a Deployment that starts before it, an outage) is waited for, with
+// a line per attempt, since a server process should come up by itself;
+// anything else (no Backup API served, credentials refused) ends the run.
+func (e *Exporter) discover(ctx context.Context, clients backupapi.Clients) ([]backupapi.API, error) {
+	delay := time.Second
+	for {
+		apis, err := backupapi.Discover(ctx, clients.Kube.Discovery().RESTClient(), e.o.APIGroup)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return apis, err
+		}
+		e.logf("the API server cannot be reached (retrying in %v): %v", delay, err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
+}
+
+// transient: an error that waiting may cure (the network, an API server
+// that is starting or overloaded).
+func transient(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	// Not any net.Error: url.Error is one, and wraps certificate errors,
+	// which no wait cures.
+	return errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &netErr) && netErr.Timeout() ||
+		utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsServiceUnavailable(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsTooManyRequests(err)
 }
 
 // listWatch is the group's ListWatch that also says, in watch_up, when

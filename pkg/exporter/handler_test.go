@@ -2,14 +2,19 @@ package exporter
 
 import (
 	"compress/gzip"
+	"crypto/x509"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // /metrics as Prometheus scrapes it (gzip, its Accept header) and as curl
@@ -49,11 +54,8 @@ func TestMetricsHandler(t *testing.T) {
 			}
 			raw, _ := io.ReadAll(body)
 			text := string(raw)
-			if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/openmetrics-text") {
-				if !strings.HasSuffix(text, "# EOF\n") {
-					t.Errorf("OpenMetrics without # EOF")
-				}
-				return
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+				t.Fatalf("Content-Type %q, want the text format (as promhttp without OpenMetrics)", ct)
 			}
 			parser := expfmt.NewTextParser(model.UTF8Validation)
 			fams, err := parser.TextToMetricFamilies(strings.NewReader(text))
@@ -69,5 +71,24 @@ func TestMetricsHandler(t *testing.T) {
 				t.Errorf("retry_current's family is written more than once")
 			}
 		})
+	}
+}
+
+// What the exporter waits out at its start, and what ends it.
+func TestTransient(t *testing.T) {
+	_, refused := http.Get("http://127.0.0.1:1/")
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{refused, true},
+		{&url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false},
+		{apierrors.NewServiceUnavailable("starting"), true},
+		{apierrors.NewForbidden(schema.GroupResource{}, "", errors.New("no")), false},
+		{errors.New("no Backup API is served"), false},
+	} {
+		if got := transient(c.err); got != c.want {
+			t.Errorf("transient(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

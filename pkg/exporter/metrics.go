@@ -111,7 +111,11 @@ func (m *Metrics) Apply(d Deltas) {
 	}
 	s.current = float64(d.Current)
 	for _, r := range d.Retries {
-		s.total[slices.Index(Reasons(), r)]++
+		i := slices.Index(Reasons(), r)
+		if i < 0 {
+			i = slices.Index(Reasons(), ReasonOther)
+		}
+		s.total[i]++
 	}
 	s.result[slices.Index(Results(), ResultSuccess)] += float64(d.Successes)
 	s.result[slices.Index(Results(), ResultFailure)] += float64(d.Failures)

@@ -1,7 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,4 +183,54 @@ func editStatus(t *testing.T, group, ns, name string, edit func(status map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An exporter that starts before its API server can be reached (a
+// Deployment scheduled during an outage) waits for it: it serves
+// /healthz, is not ready, says so on stderr, and becomes ready when the
+// API server answers.
+func TestExporterWaitsForTheAPIServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing answers there yet
+	cmd := exec.Command(s.bin, "--kubeconfig", proxyKubeconfig(t, "http://"+addr, "default"), "exporter", "--listen", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	r := bufio.NewReader(stderr)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &exporterProc{cmd: cmd, stderr: &syncBuffer{}, base: strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")}
+	go func() { _, _ = io.Copy(x.stderr, r) }()
+	waitFor(t, "a line that says the API server cannot be reached", func() bool {
+		return strings.Contains(x.stderr.String(), "the API server cannot be reached (retrying in")
+	})
+	if code, _ := get(x.base + "/healthz"); code != 200 {
+		t.Errorf("healthz %d while waiting", code)
+	}
+	if code, _ := get(x.base + "/readyz"); code != 503 {
+		t.Errorf("readyz %d while waiting, want 503", code)
+	}
+
+	// The API server answers at that address now.
+	l, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newCutProxyFor(t, s.cluster, "/none")
+	srv := &http.Server{Handler: http.HandlerFunc(p.serve), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	waitForLong(t, "ready once the API server answers", time.Minute, func() bool { code, _ := get(x.base + "/readyz"); return code == 200 })
+	x.stop(t)
 }
