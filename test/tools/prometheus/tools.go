@@ -1,15 +1,14 @@
 //go:build tools
 
-// Package tools pins the monitoring tools that the tests run (Prometheus,
-// promtool, Alertmanager and amtool): blank imports of their commands keep
-// them, and everything they need, in this module's go.mod and go.sum, so `go
-// mod tidy` does not drop them and the Makefile builds the exact versions
-// named here from the Go module proxy.
+// Package tools pins the Prometheus tools that the tests run (prometheus and
+// promtool): blank imports of their commands keep them, and everything they
+// need, in this module's go.mod and go.sum, so `go mod tidy` does not drop
+// them and the Makefile builds the exact version named here from the Go
+// module proxy. Alertmanager has its own module (../alertmanager): see its
+// tools.go for why.
 package tools
 
 import (
-	_ "github.com/prometheus/alertmanager/cmd/alertmanager"
-	_ "github.com/prometheus/alertmanager/cmd/amtool"
 	_ "github.com/prometheus/prometheus/cmd/prometheus"
 	_ "github.com/prometheus/prometheus/cmd/promtool"
 )
