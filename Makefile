@@ -20,6 +20,29 @@ TOOLS_DIR ?= $(HOME)/.cache/kubectl-logbackup/tools/$(TOOLS_KEY)
 export LOGBACKUP_TOOLS_DIR := $(abspath $(TOOLS_DIR))
 export LOGBACKUP_BIN := $(abspath $(BIN))
 
+# The monitoring tools (prometheus, promtool, alertmanager, amtool) are built
+# from the Go module proxy too, from their own modules test/tools/prometheus
+# and test/tools/alertmanager (two: they cannot share one dependency graph),
+# into their own directory keyed by the two go.sum files: a new Prometheus or
+# Alertmanager rebuilds only these, not kube-apiserver.
+PROM_MODULE := test/tools/prometheus
+AM_MODULE := test/tools/alertmanager
+PROM_MOD_VERSION := $(shell awk '{sub(/^require /, "")} $$1 == "github.com/prometheus/prometheus" {print $$2}' $(PROM_MODULE)/go.mod)
+AM_MOD_VERSION := $(shell awk '{sub(/^require /, "")} $$1 == "github.com/prometheus/alertmanager" {print $$2}' $(AM_MODULE)/go.mod)
+# Prometheus 3.MM.P is tagged v0.3MM.P in its Go module (v0.316.0 is 3.16.0).
+PROMETHEUS_VERSION := $(shell echo '$(PROM_MOD_VERSION)' | sed -E 's/^v0\.([0-9])0*([0-9]+)\.([0-9]+)$$/\1.\2.\3/')
+ALERTMANAGER_VERSION := $(patsubst v%,%,$(AM_MOD_VERSION))
+MONITORING_TOOLS_KEY := prometheus-$(PROMETHEUS_VERSION)-alertmanager-$(ALERTMANAGER_VERSION)-$(shell cat $(PROM_MODULE)/go.sum $(AM_MODULE)/go.sum | sha256sum | cut -c1-12)
+MONITORING_TOOLS_DIR ?= $(HOME)/.cache/kubectl-logbackup/monitoring-tools/$(MONITORING_TOOLS_KEY)
+export LOGBACKUP_MONITORING_TOOLS_DIR := $(abspath $(MONITORING_TOOLS_DIR))
+# Built from the module proxy, the binaries would print an empty version
+# (prometheus --version, amtool --version, the build_info metric): stamp it.
+promtools_ldflags = -X github.com/prometheus/common/version.Version=$(1) \
+	-X github.com/prometheus/common/version.Revision=$(2) \
+	-X github.com/prometheus/common/version.Branch=module-proxy \
+	-X github.com/prometheus/common/version.BuildUser=kubectl-logbackup-make \
+	-X github.com/prometheus/common/version.BuildDate=$$(date -u +%Y%m%d-%H:%M:%S)
+
 .PHONY: all build tools monitoring-tools test unit e2e lint bench fuzz demo demo-stop clean
 
 all: build
@@ -53,9 +76,33 @@ $(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION):
 	  for f in $(PROMETHEUS_OPERATOR_CRDS); do install -m 0644 "$$dir/example/prometheus-operator-crd/$$f" $(@D)/$$f; done
 	@touch $@
 
-# Monitoring tools (promtool, amtool, prometheus) come from Debian's packages.
-monitoring-tools:
-	@hack/monitoring-tools.sh
+monitoring-tools: $(MONITORING_TOOLS_DIR)/.built
+
+# No cgo and no build tags: Prometheus then serves its API without the web
+# UI's assets (the builtinassets tag needs files its module does not ship).
+# Alertmanager's UI package embeds assets that its module lacks too, so it is
+# built from a copy of its module with our stand-in (alertmanagerui/web.go) in
+# place of ui/web.go (go build -overlay may not replace files of the module
+# cache), through a temporary go.mod that replaces the module with the copy.
+$(MONITORING_TOOLS_DIR)/.built: $(PROM_MODULE)/go.mod $(PROM_MODULE)/go.sum $(AM_MODULE)/go.mod $(AM_MODULE)/go.sum $(AM_MODULE)/alertmanagerui/web.go
+	@echo "building prometheus $(PROMETHEUS_VERSION), promtool, alertmanager $(ALERTMANAGER_VERSION) and amtool into $(MONITORING_TOOLS_DIR) (first time only, about 25 minutes)"
+	@mkdir -p $(LOGBACKUP_MONITORING_TOOLS_DIR)
+	cd $(PROM_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath \
+	  -ldflags "$(call promtools_ldflags,$(PROMETHEUS_VERSION),$(PROM_MOD_VERSION))" \
+	  -o $(LOGBACKUP_MONITORING_TOOLS_DIR)/ github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+	@rm -rf $(LOGBACKUP_MONITORING_TOOLS_DIR)/src && mkdir -p $(LOGBACKUP_MONITORING_TOOLS_DIR)/src
+	cd $(AM_MODULE) && $(GO) mod download github.com/prometheus/alertmanager && \
+	  cp -R "$$($(GO) list -m -f '{{.Dir}}' github.com/prometheus/alertmanager)" $(LOGBACKUP_MONITORING_TOOLS_DIR)/src/alertmanager && \
+	  chmod -R u+w $(LOGBACKUP_MONITORING_TOOLS_DIR)/src/alertmanager && \
+	  cp alertmanagerui/web.go $(LOGBACKUP_MONITORING_TOOLS_DIR)/src/alertmanager/ui/web.go && \
+	  cp go.mod go.sum $(LOGBACKUP_MONITORING_TOOLS_DIR)/src/ && \
+	  echo 'replace github.com/prometheus/alertmanager => $(LOGBACKUP_MONITORING_TOOLS_DIR)/src/alertmanager' >>$(LOGBACKUP_MONITORING_TOOLS_DIR)/src/go.mod && \
+	  CGO_ENABLED=0 $(GO) build -trimpath -modfile=$(LOGBACKUP_MONITORING_TOOLS_DIR)/src/go.mod \
+	  -ldflags "$(call promtools_ldflags,$(ALERTMANAGER_VERSION),$(AM_MOD_VERSION))" \
+	  -o $(LOGBACKUP_MONITORING_TOOLS_DIR)/ github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool
+	@rm -rf $(LOGBACKUP_MONITORING_TOOLS_DIR)/src
+	@for t in prometheus promtool alertmanager amtool; do $(LOGBACKUP_MONITORING_TOOLS_DIR)/$$t --version 2>&1 | head -n1; done
+	@touch $@
 
 lint:
 	@out=$$(gofmt -l cmd pkg monitoring test 2>/dev/null | grep -v '^test/tools/'); \

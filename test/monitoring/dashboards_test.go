@@ -6,24 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"github.com/logbackup/kubectl-logbackup/monitoring"
+	"github.com/logbackup/kubectl-logbackup/test/promserver"
 )
 
 type panel struct {
@@ -182,13 +177,14 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 	writeFile(t, dir, "data.om", openMetrics(end))
 	dataDir := filepath.Join(dir, "data")
 	mustRun(t, dir, "promtool", "tsdb", "create-blocks-from", "openmetrics", "data.om", dataDir)
-	prom := startPrometheus(t, dir, dataDir)
-
-	client, err := api.NewClient(api.Config{Address: prom})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v1 := promv1.NewAPI(client)
+	// Retention counts back from the newest block, so 30 days keeps all
+	// three hours of the backfilled data.
+	prom := promserver.Start(t, promserver.Options{
+		Dir:     dir,
+		DataDir: dataDir,
+		Flags:   []string{"--storage.tsdb.retention.time=30d"},
+	})
+	v1 := prom.API()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The data is there at all.
@@ -367,96 +363,4 @@ func openMetrics(end time.Time) []byte {
 	}
 	b.WriteString("# EOF\n")
 	return b.Bytes()
-}
-
-// startPrometheus runs prometheus on a free 127.0.0.1 port over dataDir and
-// returns its URL; the test's cleanup stops it.
-func startPrometheus(t *testing.T, dir, dataDir string) string {
-	t.Helper()
-	config := writeFile(t, dir, "prometheus.yml", []byte("global:\n  scrape_interval: 30s\n  evaluation_interval: 30s\nscrape_configs: []\n"))
-	for attempt := 0; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		var log lockedBuffer
-		cmd := exec.Command(tool(t, "prometheus"),
-			"--config.file="+config,
-			"--storage.tsdb.path="+dataDir,
-			"--storage.tsdb.retention.time=30d",
-			"--web.listen-address="+addr,
-			"--web.console.templates="+dir,
-			"--web.console.libraries="+dir,
-		)
-		cmd.Dir = dir
-		cmd.Stdout, cmd.Stderr = &log, &log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		stop := func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-		}
-		url := "http://" + addr
-		ready := false
-		deadline := time.Now().Add(30 * time.Second)
-		for !ready && time.Now().Before(deadline) {
-			select {
-			case err := <-exited:
-				exited <- err
-				deadline = time.Now()
-				continue
-			default:
-			}
-			resp, err := http.Get(url + "/-/ready")
-			if err == nil {
-				ready = resp.StatusCode == http.StatusOK
-				resp.Body.Close()
-			}
-			if !ready {
-				time.Sleep(100 * time.Millisecond)
-			}
-		}
-		if ready {
-			t.Cleanup(func() {
-				stop()
-				if t.Failed() {
-					t.Logf("prometheus log:\n%s", log.String())
-				}
-			})
-			return url
-		}
-		stop()
-		if attempt < 2 && strings.Contains(log.String(), "address already in use") {
-			continue
-		}
-		t.Fatalf("prometheus did not become ready on %s:\n%s", addr, log.String())
-	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -13,15 +13,18 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	monitoringcmd "github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
+	"github.com/logbackup/kubectl-logbackup/test/promserver"
 )
 
-// tool returns the path of a required tool, and fails the test when it is
-// missing.
+// tool returns the path of a required tool (promtool, amtool, prometheus):
+// with LOGBACKUP_MONITORING_TOOLS_DIR set, as make sets it, the one that
+// make monitoring-tools built there, else the one on PATH. A missing tool
+// fails the test, with one line that names make monitoring-tools.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
+	p, err := promserver.Tool(name)
 	if err != nil {
-		t.Fatalf("%s is not on PATH: run hack/monitoring-tools.sh (or make monitoring-tools) to install it: %v", name, err)
+		t.Fatal(err)
 	}
 	return p
 }
