@@ -156,33 +156,7 @@ func setRecords(t *testing.T, group, ns, name string, records ...backup.RetryRec
 	for _, r := range records {
 		recs = append(recs, fixtures.RecordObject(r))
 	}
-	editStatus(t, group, ns, name, func(st map[string]any) { st["backoffRetryStatus"] = recs })
-}
-
-// editStatus changes a backup's status as its controller would (v2
-// through the status subresource).
-func editStatus(t *testing.T, group, ns, name string, edit func(status map[string]any)) {
-	t.Helper()
-	ctx := context.Background()
-	res := s.env.Dynamic.Resource(fixtures.GVR(group)).Namespace(ns)
-	u, err := res.Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, _ := u.Object["status"].(map[string]any)
-	if status == nil {
-		status = map[string]any{}
-	}
-	edit(status)
-	u.Object["status"] = status
-	if group == backup.GroupV1 {
-		_, err = res.Update(ctx, u, metav1.UpdateOptions{})
-	} else {
-		_, err = res.UpdateStatus(ctx, u, metav1.UpdateOptions{})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	editStatusIn(t, group, ns, name, func(st map[string]any) { st["backoffRetryStatus"] = recs })
 }
 
 // An exporter that starts before its API server can be reached (a
