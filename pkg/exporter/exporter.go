@@ -67,7 +67,7 @@ func New(o Options) *Exporter {
 			Help: "1 while the watch of backups of an API group works, 0 while it is failing (the metrics then hold the last state seen)."}, []string{"group"}),
 	}
 	reg.MustRegister(e.watchErrors, e.up,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbackup_exporter_backups",
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricBackups,
 			Help: "Backups the exporter follows, of every group."}, func() float64 { return float64(e.locked(e.tracker.Len)) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbackup_exporter_hidden_backups",
 			Help: "Backups whose metrics are not exported because a backup of the other API group with the same namespace and name was seen first (the seed's labels carry no group)."},

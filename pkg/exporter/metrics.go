@@ -22,6 +22,10 @@ const (
 	// backup's checkpoint.
 	MetricInfo       = "tidb_operator_log_backup_info"
 	MetricCheckpoint = "tidb_operator_log_backup_checkpoint_timestamp_seconds"
+
+	// MetricBackups is the exporter's own count of the backups it follows:
+	// the rules tell "nothing to export" from "no exporter" with it.
+	MetricBackups = "logbackup_exporter_backups"
 )
 
 // maxLabel bounds a label value taken from a spec or status: the cluster

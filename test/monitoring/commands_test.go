@@ -9,16 +9,22 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
 	"github.com/logbackup/kubectl-logbackup/monitoring"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd"
 )
 
 // checkCommandRefs fails on every "kubectl logbackup WORD" in text (also
-// across a line break) whose WORD is not a subcommand of the plugin:
-// investigate, reset-retries or monitoring. It keeps users from being sent to
-// a command that does not exist, such as "kubectl logbackup events".
+// across a line break) whose WORD is not a subcommand of the plugin's own
+// command tree. It keeps users from being sent to a command that does not
+// exist.
 func checkCommandRefs(t *testing.T, what, text string) {
 	t.Helper()
-	commands := map[string]bool{"investigate": true, "reset-retries": true, "monitoring": true}
+	commands := map[string]bool{}
+	for _, c := range cmd.NewRootCmd(genericiooptions.NewTestIOStreamsDiscard()).Commands() {
+		commands[c.Name()] = true
+	}
 	ref := regexp.MustCompile(`kubectl\s+logbackup\s+([\w-]+)`)
 	for _, m := range ref.FindAllStringSubmatch(text, -1) {
 		if !commands[m[1]] {

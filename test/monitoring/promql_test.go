@@ -7,11 +7,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/exporter"
 )
 
-// The metrics that exist: the six of the seed (the histogram as its series)
-// and Prometheus' own up.
+// The metrics that exist: the six of the seed (the histogram as its series),
+// which kubectl logbackup exporter serves, the exporter's count of the
+// backups it follows, and Prometheus' own up.
 var knownMetrics = []string{
+	exporter.MetricBackups,
 	"tidb_operator_log_backup_retry_total",
 	"tidb_operator_log_backup_retry_result_total",
 	"tidb_operator_log_backup_retry_duration_seconds_bucket",
