@@ -127,14 +127,14 @@ func (e *Exporter) Run(ctx context.Context, clients backupapi.Clients) error {
 			}
 			e.watchErrors.WithLabelValues(api.Group).Inc()
 			e.up.WithLabelValues(api.Group).Set(0)
-			e.logf("watch of %s backups failed (the metrics keep the last state seen; retrying): %v", api.Group, err)
+			e.logf("watch of %s backups failed (%s; retrying): %v", api.Group, e.whatNow(err), err)
 		})
 		e.mu.Lock()
 		e.stores[api.Group] = inf.GetStore()
 		e.mu.Unlock()
 		reg, _ := inf.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
 			AddFunc:    func(obj any, initial bool) { e.observe(obj, initial) },
-			UpdateFunc: func(_, obj any) { e.observe(obj, false) },
+			UpdateFunc: e.update,
 			DeleteFunc: func(obj any) { e.forget(obj) },
 		})
 		synced = append(synced, reg.HasSynced)
@@ -261,6 +261,39 @@ func (e *Exporter) forget(obj any) {
 			}
 		}
 	}
+}
+
+// update takes an updated backup. A backup deleted and created again
+// under its name while the watch was down comes back from the re-list as
+// an update of the old object, with no deletion between.
+func (e *Exporter) update(old, obj any) {
+	if uidOf(old) != uidOf(obj) {
+		e.forget(old)
+	}
+	e.observe(obj, false)
+}
+
+func uidOf(obj any) string {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return string(u.GetUID())
+	}
+	return ""
+}
+
+// whatNow says, in a watch failure's log line, what the metrics show
+// meanwhile and, for a refusal, what to change.
+func (e *Exporter) whatNow(err error) string {
+	now := "the metrics keep the last state seen"
+	if !e.ready.Load() {
+		now = "nothing is exported until the first list is read"
+	}
+	if apierrors.IsForbidden(err) {
+		now += "; the exporter needs get, list and watch on backups (kubectl logbackup exporter manifests has the ClusterRole)"
+		if e.o.Namespace == "" {
+			now += ", or -n NAMESPACE to watch one namespace"
+		}
+	}
+	return now
 }
 
 // logf writes one line to the exporter's log (its stderr), if any.

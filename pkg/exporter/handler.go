@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,7 +22,18 @@ import (
 // promhttp does (text, OpenMetrics, protobuf), and gzip is used when the
 // scraper accepts it, as Prometheus does.
 func metricsHandler(reg prometheus.Gatherer, m *Metrics, log func(string, ...any)) http.Handler {
+	// Each scrape holds a family of samples (13 MB at 10,000 backups) until
+	// it is written: two at once (two Prometheus replicas) are served, a
+	// third gets a 503, so scrapers that stop reading cannot pile up memory.
+	inFlight := make(chan struct{}, maxScrapes)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case inFlight <- struct{}{}:
+			defer func() { <-inFlight }()
+		default:
+			http.Error(w, "too many scrapes at once; try again", http.StatusServiceUnavailable)
+			return
+		}
 		own, err := reg.Gather()
 		if err != nil {
 			log("gathering the exporter's own metrics: %v", err)
@@ -68,14 +80,25 @@ func metricsHandler(reg prometheus.Gatherer, m *Metrics, log func(string, ...any
 	})
 }
 
-// acceptsGzip reads an Accept-Encoding header the simple way promhttp
-// does: gzip listed, and not with q=0.
+// maxScrapes is how many scrapes are served at once.
+const maxScrapes = 2
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed, with no q or
+// a q above 0.
 func acceptsGzip(h string) bool {
 	for _, part := range strings.Split(h, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			return strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0"
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
 		}
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.TrimSpace(k) == "q" {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				return err == nil && q > 0
+			}
+		}
+		return true
 	}
 	return false
 }

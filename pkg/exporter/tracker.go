@@ -8,6 +8,8 @@
 package exporter
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +71,15 @@ type Tracker struct {
 type recordKey struct {
 	num      int
 	detected int64 // detectFailedAt in Unix nanoseconds; 0 when absent
+	// pos is the record's place in the list, only for a record without
+	// detectFailedAt (its number alone may be unreadable, 0 for all).
+	pos int
 }
+
+// maxKeysKept bounds the records remembered per backup after they left
+// the status (a status of thousands of records is hostile, not a retry
+// story).
+const maxKeysKept = 1024
 
 type tracked struct {
 	series  Series
@@ -77,8 +87,11 @@ type tracked struct {
 	ran     map[recordKey]bool // records whose retry was seen to run
 	// awaiting: a retry ran and its result is not counted yet.
 	awaiting bool
-	// ended: the exhaustion (count or timeout) was counted.
-	ended bool
+	// ended: the exhaustion (count or timeout) was counted, for the
+	// retry story that began with endedFirst (the first record then);
+	// a reset that removes that record opens a new story.
+	ended      bool
+	endedFirst recordKey
 }
 
 // NewTracker is an empty tracker.
@@ -104,13 +117,20 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 		d.Hidden = o != b.UID
 	}
 	if b.IsLog() {
-		if cp, ok := backup.CheckpointTime(b.CheckpointTS); ok {
+		// A checkpoint in the future (beyond clock skew) is not one: a
+		// hostile or broken value would silence every lag alert.
+		if cp, ok := backup.CheckpointTime(b.CheckpointTS); ok && !cp.After(now.Add(time.Hour)) {
 			d.Checkpoint = &cp
 		}
 	}
+	// In retry order, whatever order the status lists them in.
+	records := slices.Clone(b.Records)
+	slices.SortStableFunc(records, func(a, b backup.RetryRecord) int {
+		return cmp.Or(cmp.Compare(a.RetryNum, b.RetryNum), cmp.Compare(unixNano(a.DetectFailedAt), unixNano(b.DetectFailedAt)))
+	})
 	present := map[recordKey]bool{}
-	for _, r := range b.Records {
-		k := keyOf(r)
+	for i, r := range records {
+		k := keyOf(r, i)
 		present[k] = true
 		if !tr.counted[k] {
 			tr.counted[k] = true
@@ -130,13 +150,19 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 			tr.awaiting = true
 		}
 	}
-	// A reset removed records: forget them, so memory follows the status
-	// (records that come back are new: their detectFailedAt differs).
+	// Records that left the status: one with its detectFailedAt is
+	// remembered (if it comes back — a status written from a stale copy, a
+	// field briefly unreadable — it is the same retry, not a new one; after
+	// a reset the controller's new records have new times). One without
+	// is known by its place only, and forgotten.
 	for k := range tr.counted {
-		if !present[k] {
+		if !present[k] && (k.detected == 0 || len(tr.counted) > maxKeysKept) {
 			delete(tr.counted, k)
 			delete(tr.ran, k)
 		}
+	}
+	if tr.ended && !present[tr.endedFirst] && b.Phase != backup.PhaseFailed {
+		tr.ended = false // a reset: the next exhaustion is a new one
 	}
 
 	rep := report.New(backup.Ref{Namespace: b.Namespace, Name: b.Name}, now)
@@ -158,6 +184,9 @@ func (t *Tracker) Observe(b *backup.Backup, now time.Time, baseline bool) Deltas
 	}
 	if s.ExhaustedBy != "" && !tr.ended {
 		tr.ended = true
+		if len(records) > 0 {
+			tr.endedFirst = keyOf(records[0], 0)
+		}
 		if !baseline {
 			d.Exhausted = s.ExhaustedBy == backup.ExhaustedByCount
 			d.TimedOut = s.ExhaustedBy == backup.ExhaustedByTimeout
@@ -206,12 +235,19 @@ func (t *Tracker) Hidden() int {
 // Len is the number of backups tracked.
 func (t *Tracker) Len() int { return len(t.backups) }
 
-func keyOf(r backup.RetryRecord) recordKey {
-	k := recordKey{num: r.RetryNum}
-	if r.DetectFailedAt != nil {
-		k.detected = r.DetectFailedAt.UnixNano()
+func keyOf(r backup.RetryRecord, pos int) recordKey {
+	k := recordKey{num: r.RetryNum, detected: unixNano(r.DetectFailedAt)}
+	if k.detected == 0 {
+		k.pos = pos
 	}
 	return k
+}
+
+func unixNano(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // ReasonOf maps a record to the fixed vocabulary, from the Job's failure

@@ -253,3 +253,68 @@ func TestReasonVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// Records that leave the status and come back (a status written from a
+// stale copy, a field briefly unreadable) are the same retries: counted
+// once. Their order in the list does not change what is counted.
+func TestRecordsThatComeBack(t *testing.T) {
+	s := run(t, NewTracker(),
+		bk("Running"),
+		bk("Scheduled", rec(1, true), rec(2, false)),
+		bk("Scheduled"),
+		bk("Scheduled", rec(1, true), rec(2, false)),
+	)
+	if len(s.retries) != 2 {
+		t.Errorf("retries %v, want 2", s.retries)
+	}
+	fwd := run(t, NewTracker(), bk("Running"), bk("Scheduled", rec(1, true), rec(2, true), rec(3, false)))
+	rev := run(t, NewTracker(), bk("Running"), bk("Scheduled", rec(3, false), rec(2, true), rec(1, true)))
+	if fwd.failure != 2 || rev.failure != fwd.failure || len(rev.retries) != 3 {
+		t.Errorf("in order: %+v; reversed: %+v", fwd, rev)
+	}
+}
+
+// Records without detectFailedAt and an unreadable number are told apart
+// by their place, not merged into one.
+func TestRecordsWithoutTimes(t *testing.T) {
+	r := backup.RetryRecord{OriginalReason: "OOMKilled"}
+	s := run(t, NewTracker(), bk("Running"), bk("Scheduled", r, r, r))
+	if len(s.retries) != 3 || s.current != 3 {
+		t.Errorf("%+v: want 3 retries, 3 current", s)
+	}
+}
+
+// reset-retries, new records and a second exhaustion: counted twice. The
+// same records flipping Failed -> Running -> Failed: once.
+func TestExhaustionAfterAReset(t *testing.T) {
+	s := run(t, NewTracker(),
+		bk("Running"),
+		bk("Scheduled", rec(1, true), rec(2, true), rec(3, false)),
+		failed(bk("", rec(1, true), rec(2, true), rec(3, false)), "AlreadyFailed", "exceed retry times"),
+		bk("Running"), // reset-retries
+		bk("Scheduled", rec(11, true), rec(12, true), rec(13, false)),
+		failed(bk("", rec(11, true), rec(12, true), rec(13, false)), "AlreadyFailed", "exceed retry times"),
+	)
+	if s.exhausted != 2 {
+		t.Errorf("exhausted %d, want 2", s.exhausted)
+	}
+	flip := run(t, NewTracker(),
+		failed(bk("", rec(1, true), rec(2, false)), "AlreadyFailed", "exceed retry times"),
+		bk("Running", rec(1, true), rec(2, false)),
+		failed(bk("", rec(1, true), rec(2, false)), "AlreadyFailed", "exceed retry times"),
+	)
+	if flip.exhausted != 1 {
+		t.Errorf("a phase flip on the same records: exhausted %d, want 1", flip.exhausted)
+	}
+}
+
+// A checkpoint beyond the clock (a broken or hostile value) is not
+// exported: it would silence every lag alert.
+func TestCheckpointInTheFuture(t *testing.T) {
+	b := bk("Running")
+	b.Mode = "log"
+	b.CheckpointTS = "9999999999999999999"
+	if d := NewTracker().Observe(b, t0, false); d.Checkpoint != nil {
+		t.Errorf("checkpoint %v exported", d.Checkpoint)
+	}
+}

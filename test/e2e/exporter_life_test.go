@@ -208,3 +208,48 @@ func TestExporterWaitsForTheAPIServer(t *testing.T) {
 	waitForLong(t, "ready once the API server answers", time.Minute, func() bool { code, _ := get(x.base + "/readyz"); return code == 200 })
 	x.stop(t)
 }
+
+// A backup deleted and created again under its name while the exporter
+// could not see (the re-list brings it back as an update of the old one):
+// the new backup's series are shown, its record counts, and deleting it
+// leaves nothing.
+func TestExporterBackupRecreatedDuringAnOutage(t *testing.T) {
+	ctx := context.Background()
+	ns := sanitize("exrc-" + uniqueName(t))
+	now := time.Now()
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	r1 := backup.RetryRecord{RetryNum: 1, DetectFailedAt: at(-10 * time.Minute), ExpectedRetryAt: at(time.Hour), OriginalReason: "BackoffLimitExceeded"}
+	if _, err := s.env.CreateBackup(ctx, fixtures.Backup{Group: backup.GroupV1, Namespace: ns, Name: "nightly", Phase: "Scheduled", Cluster: "old", Records: []backup.RetryRecord{r1}}); err != nil {
+		t.Fatal(err)
+	}
+	p := newCutProxyFor(t, s.cluster, "/backups")
+	x := startExporter(t, proxyKubeconfig(t, p.srv.URL, ns), "-n", ns)
+	up := `{group="` + backup.GroupV1 + `"}`
+	p.fail()
+	waitFor(t, "watch_up 0", func() bool { return x.metric("logbackup_exporter_watch_up", up) == "0" })
+	res := s.env.Dynamic.Resource(fixtures.GVR(backup.GroupV1)).Namespace(ns)
+	if err := res.Delete(ctx, "nightly", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r2 := backup.RetryRecord{RetryNum: 1, DetectFailedAt: at(-time.Minute), ExpectedRetryAt: at(time.Hour), OriginalReason: "OOMKilled"}
+	if _, err := s.env.CreateBackup(ctx, fixtures.Backup{Group: backup.GroupV1, Namespace: ns, Name: "nightly", Phase: "Scheduled", Cluster: "new", Records: []backup.RetryRecord{r2}}); err != nil {
+		t.Fatal(err)
+	}
+	p.resume()
+	info := `{backup="nightly",cluster="new",cluster_namespace="` + ns + `",group="pingcap.com",mode="snapshot",namespace="` + ns + `",phase="Scheduled"}`
+	waitFor(t, "the new backup's series", func() bool { return x.metric("tidb_operator_log_backup_info", info) == "1" })
+	if got := x.metric("tidb_operator_log_backup_retry_total", `{backup="nightly",namespace="`+ns+`",reason="OOMKilled"}`); got != "1" {
+		t.Errorf("the new backup's record: retry_total %q, want 1", got)
+	}
+	if got := x.metric("logbackup_exporter_hidden_backups", ""); got != "0" {
+		t.Errorf("hidden_backups %q, want 0", got)
+	}
+	if err := res.Delete(ctx, "nightly", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "nothing left of the namespace", func() bool { return x.count("tidb_operator_log_backup_", ns) == 0 })
+	if got := x.metric("logbackup_exporter_backups", ""); got != "0" {
+		t.Errorf("backups followed %q after the deletion, want 0", got)
+	}
+	x.stop(t)
+}

@@ -56,19 +56,40 @@ ServiceMonitor, PrometheusRule), for kubectl apply.`,
   kubectl logbackup exporter manifests -n monitoring --label release=kube-prometheus-stack | kubectl apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
-			if err != nil {
+			if err := o.Complete(cmd); err != nil {
 				return err
 			}
-			o.session = s
 			return o.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&o.Listen, "listen", o.Listen, "Address to serve /metrics, /healthz and /readyz on")
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", o.AllNamespaces, "Watch every namespace (the default); --all-namespaces=false watches the -n namespace only")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", o.AllNamespaces, "Watch every namespace (the default unless -n is given)")
 	o.apiGroup = cmdutil.AddAPIGroupFlag(cmd)
 	cmd.AddCommand(newManifestsCmd(flags, streams))
 	return cmd
+}
+
+// Complete checks the flags and builds the session. As with kubectl, -n
+// picks one namespace, and every namespace is watched without it (an
+// explicit -A wins over -n).
+func (o *Options) Complete(cmd *cobra.Command) error {
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil || o.Listen == "" {
+		return fmt.Errorf("invalid --listen %q: want HOST:PORT, such as :9469 or 127.0.0.1:9469", o.Listen)
+	}
+	if ns := o.configFlags.Namespace; ns != nil && *ns != "" {
+		if err := cmdutil.ValidateNamespaceFlag("--namespace", *ns); err != nil {
+			return err
+		}
+		if !cmd.Flags().Changed("all-namespaces") {
+			o.AllNamespaces = false
+		}
+	}
+	s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
+	if err != nil {
+		return err
+	}
+	o.session = s
+	return nil
 }
 
 // Run serves until Ctrl-C or SIGTERM (exit 0).
@@ -93,7 +114,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// A scraper that stops reading must not hold a scrape's memory for
+	// ever (the handler also refuses more than two scrapes at once).
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	fmt.Fprintf(o.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())

@@ -179,6 +179,9 @@ func TestManifestsBadInput(t *testing.T) {
 		"image with space":   {[]string{"--image", "a b"}, `without spaces or control characters`},
 		"image with control": {[]string{"--image", "a\x1b[31mb"}, `without spaces or control characters`},
 		"namespace":          {[]string{"-n", "Not_A_Namespace"}, `invalid -n "Not_A_Namespace"`},
+		"image with quotes":  {[]string{"--image", `ghcr.io/x/y:1"}`}, `not an image reference`},
+		"image upper case":   {[]string{"--image", "ghcr.io/X/Y"}, `not an image reference`},
+		"fixed label":        {[]string{"--label", "app.kubernetes.io/name=evil"}, `label app.kubernetes.io/name is set by the manifests`},
 		"argument":           {[]string{"extra"}, `unknown command "extra"`},
 		"label without po":   {[]string{"--no-prometheus-operator", "--label", "a=b"}, `--label applies to the ServiceMonitor and PrometheusRule`},
 		"profile without po": {[]string{"--no-prometheus-operator", "--profile", "prod"}, `--profile applies to the ServiceMonitor and PrometheusRule`},
@@ -240,6 +243,27 @@ func TestManifestsCompletion(t *testing.T) {
 		}
 		if !strings.Contains(out, want+"\n") || strings.Contains(out, ":0\n") {
 			t.Errorf("%s: %q", flag, out)
+		}
+	}
+}
+
+// The exporter's own flags: a one-line error, nothing served.
+func TestExporterBadFlags(t *testing.T) {
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"empty listen": {[]string{"--listen", ""}, `invalid --listen "": want HOST:PORT`},
+		"listen port":  {[]string{"--listen", "9469"}, `invalid --listen "9469": want HOST:PORT`},
+		"namespace":    {[]string{"-n", "Bad_NS"}, `invalid --namespace "Bad_NS"`},
+	} {
+		_, _, err := run(t, "", append([]string{"exporter"}, c.args...)...)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if line := cmdutil.OneLine(err); !strings.Contains(line, c.want) {
+			t.Errorf("%s: %q, want %q", name, line, c.want)
 		}
 	}
 }

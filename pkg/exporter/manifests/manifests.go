@@ -130,8 +130,16 @@ func ValidateImage(image string) error {
 			return fmt.Errorf("invalid --image %q: it holds %q, but an image reference is ASCII without spaces or control characters; give %s", image, r, what)
 		}
 	}
+	if !imageReference.MatchString(image) {
+		return fmt.Errorf("invalid --image %q: not an image reference [REGISTRY/]REPOSITORY[:TAG][@DIGEST]; give %s", image, what)
+	}
 	return nil
 }
+
+// imageReference is the shape of a reference (the distribution grammar,
+// loosely): path components of lower-case letters, digits and separators, a
+// registry that may have a port, a tag, a digest.
+var imageReference = regexp.MustCompile(`^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[a-z0-9]+([+._-][a-z0-9]+)*:[a-fA-F0-9]{32,})?$`)
 
 // ParseLabel reads a KEY=VALUE label and checks it as Kubernetes does.
 func ParseLabel(kv string) (key, value string, err error) {
@@ -141,6 +149,9 @@ func ParseLabel(kv string) (key, value string, err error) {
 	}
 	if errs := validation.IsQualifiedName(key); len(errs) > 0 {
 		return "", "", fmt.Errorf("label key %q: %s", key, errs[0])
+	}
+	if _, fixed := Selector()[key]; fixed {
+		return "", "", fmt.Errorf("label %s is set by the manifests (the Deployment and the Service select on it); give another key", key)
 	}
 	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
 		return "", "", fmt.Errorf("label value %q: %s", value, errs[0])
