@@ -49,6 +49,14 @@ func (o *Options) watch(ctx context.Context) error {
 			}
 			return ctx.Err()
 		case <-done:
+			if ctx.Err() != nil {
+				// Ctrl-C stops every source too: both cases are ready and
+				// select picks one at random; the interrupt is the cause.
+				if _, ok := cmdutil.Interrupted(ctx); ok {
+					return nil
+				}
+				return ctx.Err()
+			}
 			// What the sources said as they stopped comes first.
 			for drained := false; !drained; {
 				select {
