@@ -35,17 +35,7 @@ func (m *Metrics) Gather() ([]*dto.MetricFamily, error) {
 func (m *Metrics) Family(name string) *dto.MetricFamily {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	keys := make([]Series, 0, len(m.series))
-	for k := range m.series {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b Series) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Backup, b.Backup))
-	})
-	all := make([]*backupSeries, len(keys))
-	for i, k := range keys {
-		all[i] = m.series[k]
-	}
+	all := m.inOrder()
 	n := len(all)
 	gauge, counter := dto.MetricType_GAUGE.Enum(), dto.MetricType_COUNTER.Enum()
 	fam := func(name, help string, t *dto.MetricType, metrics []*dto.Metric) *dto.MetricFamily {
@@ -119,6 +109,26 @@ func (m *Metrics) Family(name string) *dto.MetricFamily {
 		return fam(name, helpCheckpoint, gauge, m.checkpoints(all))
 	}
 	return nil
+}
+
+// inOrder is every series by namespace and name, sorted once for all the
+// families of a scrape (and the scrapes after it, until a backup comes or
+// goes). Called with mu held.
+func (m *Metrics) inOrder() []*backupSeries {
+	if m.sorted == nil {
+		keys := make([]Series, 0, len(m.series))
+		for k := range m.series {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b Series) int {
+			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Backup, b.Backup))
+		})
+		m.sorted = make([]*backupSeries, len(keys))
+		for i, k := range keys {
+			m.sorted[i] = m.series[k]
+		}
+	}
+	return m.sorted
 }
 
 func (m *Metrics) checkpoints(all []*backupSeries) []*dto.Metric {

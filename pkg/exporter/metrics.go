@@ -59,8 +59,11 @@ func durationBuckets() []float64 { return []float64{60, 300, 600, 1200, 2400, 48
 // vectors they cost hundreds of megabytes and a second per scrape; kept
 // here they cost a few hundred bytes per backup.
 type Metrics struct {
-	mu      sync.Mutex
-	series  map[Series]*backupSeries
+	mu     sync.Mutex
+	series map[Series]*backupSeries
+	// sorted is every series in order of namespace and name, for the
+	// scrape; nil when a backup came or went since it was made.
+	sorted  []*backupSeries
 	buckets []float64
 	// The label names and the fixed label values, shared by every sample.
 	names  map[string]*string
@@ -112,6 +115,7 @@ func (m *Metrics) Apply(d Deltas) {
 	if s == nil {
 		s = &backupSeries{ns: m.pair("namespace", d.Series.Namespace), name: m.pair("backup", d.Series.Backup), buckets: make([]uint64, len(m.buckets))}
 		m.series[d.Series] = s
+		m.sorted = nil
 	}
 	s.current = float64(d.Current)
 	for _, r := range d.Retries {
@@ -152,7 +156,10 @@ func (m *Metrics) Apply(d Deltas) {
 func (m *Metrics) Delete(s Series) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.series, s)
+	if _, ok := m.series[s]; ok {
+		delete(m.series, s)
+		m.sorted = nil
+	}
 }
 
 // pair is a label pair; names and the fixed values are shared.

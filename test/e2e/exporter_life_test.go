@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,22 +167,7 @@ func TestExporterWaitsForTheAPIServer(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing answers there yet
-	cmd := exec.Command(s.bin, "--kubeconfig", proxyKubeconfig(t, "http://"+addr, "default"), "exporter", "--listen", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	r := bufio.NewReader(stderr)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &exporterProc{cmd: cmd, stderr: &syncBuffer{}, base: strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")}
-	go func() { _, _ = io.Copy(x.stderr, r) }()
+	x := launchExporter(t, []string{"--kubeconfig", proxyKubeconfig(t, "http://"+addr, "default")})
 	waitFor(t, "a line that says the API server cannot be reached", func() bool {
 		return strings.Contains(x.stderr.String(), "the API server cannot be reached (retrying in")
 	})

@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -245,7 +241,9 @@ func TestExporterManifests(t *testing.T) {
 		}
 
 		// The real exporter, as that account, reads both groups.
-		base := startExporterWith(t, "--as", sa)
+		x := launchExporter(t, []string{"--kubeconfig", s.kubeconfig, "--as", sa})
+		t.Cleanup(func() { x.stop(t) })
+		base := x.base
 		waitFor(t, "the exporter running as the ServiceAccount to be ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
 		_, metrics := get(base + "/metrics")
 		mustContain(t, metrics, `logbackup_exporter_watch_up{group="pingcap.com"} 1`, `logbackup_exporter_watch_up{group="br.pingcap.com"} 1`, "tidb_operator_log_backup_retry_current{")
@@ -253,7 +251,9 @@ func TestExporterManifests(t *testing.T) {
 
 		// And an account without the binding does not become ready: the
 		// readiness above is the binding's doing.
-		other := startExporterWith(t, "--as", "system:serviceaccount:"+ns+":default")
+		unbound := launchExporter(t, []string{"--kubeconfig", s.kubeconfig, "--as", "system:serviceaccount:" + ns + ":default"})
+		t.Cleanup(func() { unbound.stop(t) })
+		other := unbound.base
 		waitFor(t, "a watch error of the unbound account", func() bool {
 			_, m := get(other + "/metrics")
 			return strings.Contains(m, `logbackup_exporter_watch_up{group="pingcap.com"} 0`)
@@ -262,44 +262,6 @@ func TestExporterManifests(t *testing.T) {
 			t.Error("an exporter without permission is ready")
 		}
 	})
-}
-
-// startExporterWith runs `kubectl logbackup exporter` (admin kubeconfig, extra
-// flags such as --as) on a free port and returns its base URL; Ctrl-C at
-// the end of the test must end it with exit 0.
-func startExporterWith(t *testing.T, flags ...string) string {
-	t.Helper()
-	args := append(append([]string{"--kubeconfig", s.kubeconfig}, flags...), "exporter", "--listen", "127.0.0.1:0")
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(stderr).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("exporter %v after Ctrl-C: %v", flags, err)
-			}
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("exporter %v did not end after Ctrl-C", flags)
-		}
-	})
-	return strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")
 }
 
 func writeFile(t *testing.T, name, content string) string {

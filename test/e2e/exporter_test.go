@@ -96,11 +96,12 @@ type exporterProc struct {
 	stderr *syncBuffer
 }
 
-// startExporter runs the built binary on a free port and waits until it
-// is ready.
-func startExporter(t *testing.T, kubeconfig string, args ...string) *exporterProc {
+// launchExporter runs the built binary (global flags such as
+// --kubeconfig or --as, then `exporter --listen 127.0.0.1:0 ARGS`) and
+// returns once it says where it serves; its stderr is kept.
+func launchExporter(t *testing.T, global []string, args ...string) *exporterProc {
 	t.Helper()
-	cmd := exec.Command(s.bin, append([]string{"--kubeconfig", kubeconfig, "exporter", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(s.bin, append(append(global, "exporter", "--listen", "127.0.0.1:0"), args...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -118,6 +119,14 @@ func startExporter(t *testing.T, kubeconfig string, args ...string) *exporterPro
 	x := &exporterProc{cmd: cmd, stderr: &syncBuffer{}}
 	go func() { _, _ = io.Copy(x.stderr, r) }()
 	x.base = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")
+	return x
+}
+
+// startExporter launches the exporter with a kubeconfig and waits until
+// it is ready.
+func startExporter(t *testing.T, kubeconfig string, args ...string) *exporterProc {
+	t.Helper()
+	x := launchExporter(t, []string{"--kubeconfig", kubeconfig}, args...)
 	waitFor(t, "ready", func() bool { code, _ := get(x.base + "/readyz"); return code == 200 })
 	return x
 }
