@@ -5,8 +5,9 @@
 // Alertmanager's release process generates with npm and Elm and which are not
 // committed, so the module proxy's copy of Alertmanager has no app/dist and
 // `go build ./cmd/alertmanager` fails with "pattern app/dist: no matching
-// files found". The Makefile passes `go build -overlay` to use this file in
-// place of ui/web.go. The binary then serves its HTTP API (/api/v2, /-/ready,
+// files found". The Makefile builds from a copy of the module with this
+// file in place of ui/web.go (go build -overlay may not replace files of
+// the module cache). The binary then serves its HTTP API (/api/v2, /-/ready,
 // /-/healthy, /metrics) as usual; only the browser UI is missing, and its
 // paths say so. The tests use amtool and the API, never the UI.
 package ui
