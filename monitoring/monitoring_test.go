@@ -14,9 +14,9 @@ import (
 // The thresholds of the seed's "Set Appropriate Thresholds" block.
 func TestProfiles(t *testing.T) {
 	want := map[string]Profile{
-		"dev":     {Name: "dev", HighRetryRate: 0.05, LowSuccessRate: 0.7, PersistentRetryFor: "5m"},
-		"default": {Name: "default", HighRetryRate: 0.1, LowSuccessRate: 0.5, PersistentRetryFor: "15m"},
-		"prod":    {Name: "prod", HighRetryRate: 0.2, LowSuccessRate: 0.3, PersistentRetryFor: "30m"},
+		"dev":     {Name: "dev", HighRetryRate: 0.05, LowSuccessRate: 0.7, PersistentRetryFor: "5m", RPOWarning: "30m", RPOCritical: "2h", PausedFor: "12h"},
+		"default": {Name: "default", HighRetryRate: 0.1, LowSuccessRate: 0.5, PersistentRetryFor: "15m", RPOWarning: "10m", RPOCritical: "30m", PausedFor: "2h"},
+		"prod":    {Name: "prod", HighRetryRate: 0.2, LowSuccessRate: 0.3, PersistentRetryFor: "30m", RPOWarning: "5m", RPOCritical: "15m", PausedFor: "1h"},
 	}
 	for name, w := range want {
 		p, err := LookupProfile(name)

@@ -22,6 +22,11 @@ var alertNames = []string{
 	"LogBackupRetryTimeout",
 	"LogBackupNoRetryProgress",
 	"LogBackupRetryMetricsMissing",
+	"LogBackupRPOHigh",
+	"LogBackupRPOCritical",
+	"LogBackupPausedTooLong",
+	"LogBackupTaskError",
+	"LogBackupCheckpointBehindGCSafePoint",
 }
 
 type ruleFile struct {
@@ -41,7 +46,7 @@ type ruleFile struct {
 // that run against each profile's rules.
 var promtoolTests = map[string][]string{
 	"dev":     {"thresholds_dev.yaml"},
-	"default": {"rules_test.yaml", "thresholds_default.yaml"},
+	"default": {"rules_test.yaml", "thresholds_default.yaml", "task_test.yaml"},
 	"prod":    {"thresholds_prod.yaml"},
 }
 
@@ -64,7 +69,7 @@ func TestRules(t *testing.T) {
 			sameBytes(t, "rules --format rules", plain, want, err)
 			writeFile(t, dir, "rules.yaml", plain)
 			out := mustRun(t, dir, "promtool", "check", "rules", "rules.yaml")
-			if !strings.Contains(out, "SUCCESS: 7 rules found") {
+			if !strings.Contains(out, "SUCCESS: 12 rules found") {
 				t.Fatalf("promtool check rules:\n%s", out)
 			}
 
@@ -103,7 +108,7 @@ func TestRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeFile(t, dir, "spec.yaml", spec)
-			if out := mustRun(t, dir, "promtool", "check", "rules", "spec.yaml"); !strings.Contains(out, "SUCCESS: 7 rules found") {
+			if out := mustRun(t, dir, "promtool", "check", "rules", "spec.yaml"); !strings.Contains(out, "SUCCESS: 12 rules found") {
 				t.Fatalf("promtool check rules on the PrometheusRule spec:\n%s", out)
 			}
 
@@ -132,12 +137,19 @@ func checkRuleContent(t *testing.T, f ruleFile) {
 	t.Helper()
 	var names []string
 	for _, g := range f.Groups {
+		// The retry group reads the exporter's metrics, per backup; the task
+		// group reads TiDB's and TiKV's own, per log backup task (named after
+		// its Backup).
+		component, feature, runbook := "tidb-operator", "log-backup-retry", "kubectl logbackup investigate {{ $labels.namespace }}/{{ $labels.backup }}"
+		if g.Name == "tidb-log-backup-task" {
+			component, feature, runbook = "tidb-log-backup", "log-backup-task", "kubectl logbackup investigate {{ if $labels.namespace }}{{ $labels.namespace }}/{{ end }}{{ $labels.task }}"
+		}
 		for _, r := range g.Rules {
 			names = append(names, r.Alert)
 			what := r.Alert
 			checkMetrics(t, what, r.Expr)
-			if r.Labels["component"] != "tidb-operator" || r.Labels["feature"] != "log-backup-retry" {
-				t.Errorf("%s: labels %v lack component=tidb-operator, feature=log-backup-retry", what, r.Labels)
+			if r.Labels["component"] != component || r.Labels["feature"] != feature {
+				t.Errorf("%s: labels %v lack component=%s, feature=%s", what, r.Labels, component, feature)
 			}
 			if s := r.Labels["severity"]; s != "warning" && s != "critical" {
 				t.Errorf("%s: severity %q", what, s)
@@ -158,7 +170,6 @@ func checkRuleContent(t *testing.T, f ruleFile) {
 				t.Errorf("%s: kube_event_count does not exist", what)
 			}
 			if r.Alert != "LogBackupRetryMetricsMissing" {
-				const runbook = "kubectl logbackup investigate {{ $labels.namespace }}/{{ $labels.backup }}"
 				if r.Annotations["runbook"] != runbook {
 					t.Errorf("%s: runbook %q, want %q", what, r.Annotations["runbook"], runbook)
 				}
@@ -173,35 +184,38 @@ func checkRuleContent(t *testing.T, f ruleFile) {
 // TestPromtoolTestsCoverEveryAlert checks that the unit tests show each alert
 // both firing and silent, so a rule cannot be left untested.
 func TestPromtoolTestsCoverEveryAlert(t *testing.T) {
-	var file struct {
-		Tests []struct {
-			Name          string `json:"name"`
-			AlertRuleTest []struct {
-				Alertname string `json:"alertname"`
-				ExpAlerts []any  `json:"exp_alerts"`
-			} `json:"alert_rule_test"`
-		} `json:"tests"`
-	}
-	data, err := os.ReadFile(filepath.Join(sourceDir(t), "testdata", "promtool", "rules_test.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
-	}
 	fires, silent := map[string]bool{}, map[string]bool{}
-	for _, tc := range file.Tests {
-		for _, a := range tc.AlertRuleTest {
-			if len(a.ExpAlerts) > 0 {
-				fires[a.Alertname] = true
-			} else {
-				silent[a.Alertname] = true
+	// The retry group's tests and the task group's.
+	for _, name := range []string{"rules_test.yaml", "task_test.yaml"} {
+		var file struct {
+			Tests []struct {
+				Name          string `json:"name"`
+				AlertRuleTest []struct {
+					Alertname string `json:"alertname"`
+					ExpAlerts []any  `json:"exp_alerts"`
+				} `json:"alert_rule_test"`
+			} `json:"tests"`
+		}
+		data, err := os.ReadFile(filepath.Join(sourceDir(t), "testdata", "promtool", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, &file); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range file.Tests {
+			for _, a := range tc.AlertRuleTest {
+				if len(a.ExpAlerts) > 0 {
+					fires[a.Alertname] = true
+				} else {
+					silent[a.Alertname] = true
+				}
 			}
 		}
 	}
 	for _, a := range alertNames {
 		if !fires[a] || !silent[a] {
-			t.Errorf("%s: rules_test.yaml shows it firing: %v, silent: %v", a, fires[a], silent[a])
+			t.Errorf("%s: the promtool unit tests show it firing: %v, silent: %v", a, fires[a], silent[a])
 		}
 	}
 }
