@@ -47,7 +47,7 @@ func TestAlertmanagerCheckConfig(t *testing.T) {
 	dir := t.TempDir()
 	writeAlertmanager(t, dir)
 	out := mustRun(t, dir, "amtool", "check-config", "alertmanager.yml")
-	for _, want := range []string{"SUCCESS", "4 receivers", "1 templates", "1 inhibit rules"} {
+	for _, want := range []string{"SUCCESS", "4 receivers", "1 templates", "2 inhibit rules"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("amtool check-config: no %q in\n%s", want, out)
 		}
@@ -71,6 +71,8 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{append(slices.Clone(base), "severity=warning"), "logbackup-webhook,logbackup-warning"},
 		{append(slices.Clone(base), "severity=info"), "logbackup-webhook,logbackup-warning"},
 		{[]string{"alertname=LogBackupRetryMetricsMissing", "component=tidb-operator", "feature=log-backup-retry", "severity=warning"}, "logbackup-webhook,logbackup-warning"},
+		{[]string{"alertname=LogBackupTaskError", "component=tidb-log-backup", "feature=log-backup-task", "namespace=demo", "task=pitr", "severity=critical"}, "logbackup-webhook,logbackup-critical"},
+		{[]string{"alertname=LogBackupRPOHigh", "component=tidb-log-backup", "feature=log-backup-task", "namespace=demo", "task=pitr", "severity=warning"}, "logbackup-webhook,logbackup-warning"},
 		{[]string{"alertname=KubePodCrashLooping", "severity=critical"}, "ops-email"},
 		{[]string{"alertname=Other", "component=tidb-operator", "severity=critical"}, "ops-email"},
 	} {
@@ -235,7 +237,7 @@ func TestAlertmanagerTemplatesRender(t *testing.T) {
 		jobs = append(jobs, job{"template " + n, `{{ template "` + n + `" . }}`, typ})
 	}
 	dataDir := filepath.Join(sourceDir(t), "testdata", "alertmanager")
-	for _, data := range []string{"firing.json", "missing-resolved.json"} {
+	for _, data := range []string{"firing.json", "missing-resolved.json", "task-firing.json"} {
 		for _, j := range jobs {
 			out, err := run(t, dir, "amtool", "template", "render",
 				"--template.glob=logbackup.tmpl",
@@ -263,5 +265,13 @@ func TestAlertmanagerTemplatesRender(t *testing.T) {
 		`--template.text={{ template "logbackup.title" . }}`, "--template.data="+filepath.Join(dataDir, "missing-resolved.json"))
 	if want := "[RESOLVED] LogBackupRetryMetricsMissing: all backups"; strings.TrimSpace(out) != want {
 		t.Errorf("title = %q, want %q", out, want)
+	}
+	// A log backup task alert names its task, not "all backups".
+	out = mustRun(t, dir, "amtool", "template", "render", "--template.glob=logbackup.tmpl",
+		`--template.text={{ template "logbackup.title" . }} {{ template "logbackup.slack.text" . }}`, "--template.data="+filepath.Join(dataDir, "task-firing.json"))
+	for _, want := range []string{"[FIRING:1] LogBackupTaskError: tidb/pitr (log backup task)", "*Backup:* `tidb/pitr` (log backup task)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("task alert lacks %q:\n%s", want, out)
+		}
 	}
 }
