@@ -339,6 +339,21 @@ func openMetrics(end time.Time) []byte {
 		{"tidb_operator_log_backup_retry_current", lbl("demo", "stuck", ""), constant(2)},
 		{"tidb_operator_log_backup_retry_current", lbl("prod", "nosuccess", ""), constant(1)},
 		{"tidb_operator_log_backup_retry_current", lbl("prod", "healthy", ""), constant(0)},
+		// What TiDB and TiKV export about log backup tasks: demo/pitr keeps
+		// up (30 s behind), prod/pitr stopped 40 minutes ago and is paused
+		// on one store. A checkpoint is a TSO: seconds * 262144000.
+		{"tidb_log_backup_last_checkpoint", `namespace="demo",task="pitr",instance="tidb-0"`, func(t time.Time) float64 {
+			return float64(t.Add(-30*time.Second).Unix()) * 262144000
+		}},
+		{"tikv_log_backup_task_status", `namespace="demo",task="pitr",instance="tikv-0"`, constant(0)},
+		{"tidb_log_backup_last_checkpoint", `namespace="prod",task="pitr",instance="tidb-0"`, func(t time.Time) float64 {
+			if ago(t) < 40*time.Minute {
+				t = end.Add(-40 * time.Minute)
+			}
+			return float64(t.Unix()) * 262144000
+		}},
+		{"tikv_log_backup_task_status", `namespace="prod",task="pitr",instance="tikv-0"`, step01(40 * time.Minute)},
+		{"tikv_log_backup_task_status", `namespace="prod",task="pitr",instance="tikv-1"`, constant(0)},
 	}
 	for _, b := range []struct{ ns, name string }{{"demo", "flaky"}, {"demo", "stuck"}, {"prod", "nosuccess"}, {"prod", "healthy"}} {
 		exhausted, timeout := constant(0), constant(0)
