@@ -66,19 +66,26 @@ func newRulesCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules [--profile dev|default|prod] [--format rules|prometheusrule]",
 		Short: "Print the Prometheus alert rules for log backup retries",
-		Long: `Print the Prometheus alert rules for log backup retries, with the thresholds
-of a profile:
+		Long: `Print the Prometheus alert rules for log backup retries and log backup
+tasks, with the thresholds of a profile:
 
-  profile   high retry rate   low success rate   persistent retries for
-  dev       > 0.05/s          < 70%              5m
-  default   > 0.1/s           < 50%              15m
-  prod      > 0.2/s           < 30%              30m
+  profile   high retry rate   low success rate   persistent retries for   RPO (warning/critical)   paused for
+  dev       > 0.05/s          < 70%              5m                       30m / 2h                 12h
+  default   > 0.1/s           < 50%              15m                      10m / 30m                2h
+  prod      > 0.2/s           < 30%              30m                      5m / 15m                 1h
 
-Alerts: LogBackupHighRetryRate, LogBackupLowRetrySuccessRate,
+Retry alerts (from the metrics of kubectl logbackup exporter):
+LogBackupHighRetryRate, LogBackupLowRetrySuccessRate,
 LogBackupRetriesExhausted, LogBackupPersistentRetryFailure,
 LogBackupRetryTimeout, LogBackupNoRetryProgress and
-LogBackupRetryMetricsMissing (the metrics source is gone). Each alert's
-"runbook" annotation names the command to run, e.g.
+LogBackupRetryMetricsMissing (the metrics source is gone).
+
+Log backup task alerts (from TiDB's and TiKV's own metrics, no exporter
+needed): LogBackupRPOHigh, LogBackupRPOCritical (a running task's checkpoint
+behind now), LogBackupPausedTooLong, LogBackupTaskError and
+LogBackupCheckpointBehindGCSafePoint.
+
+Each alert's "runbook" annotation names the command to run, e.g.
 "kubectl logbackup investigate NAMESPACE/BACKUP".
 
 --format rules prints a rule file for prometheus.yml's rule_files;

@@ -159,7 +159,7 @@ func TestHelpNamesThePlugin(t *testing.T) {
 func TestHelpNamesOnlyExistingCommands(t *testing.T) {
 	// The subcommands that kubectl logbackup has; help may send users only
 	// to these.
-	pluginCommands := map[string]bool{"investigate": true, "reset-retries": true, "monitoring": true}
+	pluginCommands := map[string]bool{"investigate": true, "reset-retries": true, "monitoring": true, "exporter": true, "status": true}
 	// "kubectl logbackup WORD", also across a line break.
 	pluginCommandRef := regexp.MustCompile(`kubectl\s+logbackup\s+([\w-]+)`)
 	var walk func(path []string, c *cobra.Command)
@@ -209,10 +209,11 @@ func TestHelpThresholdTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{name, "> " + num(p.HighRetryRate) + "/s", "< " + num(p.LowSuccessRate*100) + "%", p.PersistentRetryFor}
+		want := []string{name, "> " + num(p.HighRetryRate) + "/s", "< " + num(p.LowSuccessRate*100) + "%", p.PersistentRetryFor,
+			p.RPOWarning + " / " + p.RPOCritical, p.PausedFor}
 		found := false
 		for _, l := range strings.Split(out, "\n") {
-			if f := strings.Fields(l); len(f) == 6 && f[0] == name {
+			if f := strings.Fields(l); len(f) == 10 && f[0] == name {
 				found = strings.Join(f, " ") == strings.Join(want, " ")
 				if !found {
 					t.Errorf("help line %q, want fields %q", l, want)
