@@ -119,8 +119,8 @@ func TestExporterPrometheusAlerts(t *testing.T) {
 		t.Error("LogBackupRetryMetricsMissing is active while the exporter serves the metrics")
 	}
 
-	// Every dashboard query returns data (but "Stalled Retries", which
-	// needs a series 30 minutes old: see below).
+	// Every dashboard query of the exporter's metrics returns data (but
+	// "Stalled Retries", which needs a series 30 minutes old: see below).
 	out, err := exec.Command(s.bin, "monitoring", "dashboards").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +143,12 @@ func TestExporterPrometheusAlerts(t *testing.T) {
 					// A backup retrying with no new retry in 30 minutes, whose
 					// series is older than that: no live test can have one;
 					// the backfilled test of test/monitoring gives it data.
+					continue
+				}
+				if !strings.Contains(tg.Expr, "tidb_operator_log_backup_") {
+					// The log backup task panels read what TiDB and TiKV
+					// export, not the exporter: the backfilled test data of
+					// test/monitoring has them.
 					continue
 				}
 				queries++
