@@ -52,7 +52,10 @@ func TestLogsSourcesTailSince(t *testing.T) {
 	job := plugin(t, "logs", "tidb/nightly", "--job")
 	ctrl := plugin(t, "logs", "nightly", "-n", "tidb", "--controller")
 	tail := plugin(t, "logs", "tidb/nightly", "--tail", "1", "--timestamps")
-	since := plugin(t, "logs", "tidb/nightly", "--since", "25m")
+	// 25 minutes before the fixtures' clock (the suite seeded them
+	// minutes ago; a fixed --since 25m would slide past their lines).
+	window := (time.Since(s.env.Now) + 25*time.Minute).Round(time.Second)
+	since := plugin(t, "logs", "tidb/nightly", "--since", window.String())
 	for _, r := range []result{job, ctrl, tail, since} {
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
