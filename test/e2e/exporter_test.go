@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -93,7 +91,7 @@ func TestExporterFollowsTheStatus(t *testing.T) {
 type exporterProc struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
-	stderr *syncBuffer
+	stderr *lockedBuffer
 }
 
 // launchExporter runs the built binary (global flags such as
@@ -116,7 +114,7 @@ func launchExporter(t *testing.T, global []string, args ...string) *exporterProc
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &exporterProc{cmd: cmd, stderr: &syncBuffer{}}
+	x := &exporterProc{cmd: cmd, stderr: &lockedBuffer{}}
 	go func() { _, _ = io.Copy(x.stderr, r) }()
 	x.base = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "serving metrics on ")), "/metrics")
 	return x
@@ -184,23 +182,4 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a copying goroutine and the test can
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
