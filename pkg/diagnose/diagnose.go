@@ -35,7 +35,7 @@ func sectionRules() []rule {
 
 // Diagnose runs every rule; when none finds anything it says so.
 func Diagnose(r *report.Report, o Options) []report.Finding {
-	return run(r, o, append(backupRules(), sectionRules()...))
+	return run(r, o, append(append(backupRules(), sectionRules()...), metricsRules()...))
 }
 
 // Backup runs the rules that read the backup section only: the verdict

@@ -24,6 +24,8 @@ type Options struct {
 	LimitBytes          int64         // per log read
 	Parallel            int           // bound on concurrent API requests
 	Now                 time.Time
+	// Prometheus: where the metrics section comes from; nil leaves it out.
+	Prometheus *Prometheus
 }
 
 // sinceMargin is how far before the first sign of trouble the controller
@@ -33,6 +35,7 @@ const sinceMargin = 5 * time.Minute
 // Investigate gathers the report. The error is non-nil only when the
 // backup itself could not be read; every other failure stays in its section.
 func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Options) (*report.Report, error) {
+	prom := connectPrometheus(ctx, o.Prometheus, ref.Namespace)
 	// Discovery and the GET of the backup go out together: the backup is
 	// on every path that follows, so its round trip is the one to save.
 	found, _, err := backupapi.DiscoverAndFind(ctx, c.Kube.Discovery().RESTClient(), c.Dynamic, o.APIGroup, ref)
@@ -85,6 +88,11 @@ func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Opt
 			slots:      slots,
 		})
 	})
+	if o.Prometheus != nil {
+		wg.Go(func() { rep.Metrics = gatherMetrics(ctx, o.Prometheus, prom, b, o.Now) })
+	} else {
+		rep.Metrics = report.MetricsSection{Skipped: "not queried"}
+	}
 	wg.Wait()
 	rep.Events = eventsSection(b.Namespace, append(backupEvents, childEvents...), backupEventsErr, childEventsErr)
 	return rep, nil

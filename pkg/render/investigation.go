@@ -32,6 +32,7 @@ func Investigation(w io.Writer, r *report.Report, o Options) error {
 	invalidFields(p, b)
 	retryHistory(p, b)
 	conditions(p, b)
+	metrics(p, r.Metrics)
 	events(p, r.Events)
 	workload(p, r.Workload)
 	podLog(p, r.PodLog)

@@ -28,6 +28,7 @@ type Report struct {
 	Workload    WorkloadSection   `json:"workload"`
 	PodLog      PodLogSection     `json:"podLog"`
 	Controller  ControllerSection `json:"controller"`
+	Metrics     MetricsSection    `json:"metrics"`
 	Diagnosis   []Finding         `json:"diagnosis"`
 }
 

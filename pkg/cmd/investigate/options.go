@@ -15,6 +15,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/gather"
 	"github.com/logbackup/kubectl-logbackup/pkg/output"
+	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/render"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
@@ -33,8 +34,9 @@ type Options struct {
 	configFlags *genericclioptions.ConfigFlags
 	genericiooptions.IOStreams
 
-	output   *cmdutil.Enum
-	apiGroup *cmdutil.Enum
+	output     *cmdutil.Enum
+	apiGroup   *cmdutil.Enum
+	prometheus *cmdutil.PrometheusFlags
 
 	Tail                int64
 	ControllerTail      int64
@@ -45,8 +47,10 @@ type Options struct {
 	CheckpointLag       time.Duration
 	Parallel            int // bound on concurrent API requests; not a flag
 
-	ref     backup.Ref
-	session *cmdutil.Session
+	ref        backup.Ref
+	session    *cmdutil.Session
+	promConfig promapi.Config
+	taskLabels promapi.Matchers
 	// Now and Getenv are injected so tests control time and colour.
 	Now    func() time.Time
 	Getenv func(string) string
@@ -79,10 +83,15 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	cmdutil.AddDurationRange(cmd, &o.Since, "since", 0, maxSince, "Read controller logs newer than this, e.g. 2h; 0 reads from 5 minutes before the first retry")
 	cmdutil.AddInt64Range(cmd, &o.LimitBytes, "limit-bytes", 1, maxLimitBytes, "Most bytes read from each log")
 	cmdutil.AddDurationRange(cmd, &o.CheckpointLag, "checkpoint-lag", 0, maxSince, "Report a running log backup whose checkpoint is older than this; 0 turns the check off")
+	o.prometheus = cmdutil.AddPrometheusFlags(cmd, true)
 }
 
 // Complete resolves the namespace and builds the clients.
 func (o *Options) Complete(args []string) error {
+	var err error
+	if o.promConfig, o.taskLabels, err = o.prometheus.Config(o.Getenv); err != nil {
+		return err
+	}
 	s, err := cmdutil.NewSession(o.configFlags, o.ErrOut)
 	if err != nil {
 		return err
@@ -120,6 +129,11 @@ func (o *Options) Run(ctx context.Context) error {
 		LimitBytes:          o.LimitBytes,
 		Parallel:            o.Parallel,
 		Now:                 now,
+		Prometheus: &gather.Prometheus{
+			Config:     o.promConfig,
+			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
+			TaskLabels: o.taskLabels,
+		},
 	})
 	if err != nil {
 		if ierr := cmdutil.InterruptedError(ctx, "backup %s was not read", o.ref); ierr != nil {

@@ -1,0 +1,121 @@
+package promapi
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// errTooLarge ends an answer larger than maxBodyBytes.
+var errTooLarge = errors.New("the answer is larger than 32 MiB")
+
+// directTransport is for --prometheus-url: the environment's proxy, the
+// CA and TLS choice, and the bearer token (read once, sent only to the
+// URL's own host: a redirect elsewhere does not carry it).
+func directTransport(c Config, host string) (http.RoundTripper, error) {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ResponseHeaderTimeout = 0
+	base.TLSHandshakeTimeout = 10 * time.Second
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.CAFile != "" {
+		pem, err := readSmallFile(c.CAFile, "--prometheus-ca-file")
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--prometheus-ca-file %s: no PEM certificate in it", c.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	// The user asked for it by name; the flag says what it costs.
+	tlsConf.InsecureSkipVerify = c.InsecureSkipTLSVerify //nolint:gosec
+	base.TLSClientConfig = tlsConf
+	var rt http.RoundTripper = base
+	if c.BearerTokenFile != "" {
+		tok, err := readSmallFile(c.BearerTokenFile, "--prometheus-bearer-token-file")
+		if err != nil {
+			return nil, err
+		}
+		token := strings.TrimSpace(string(tok))
+		if token == "" || strings.ContainsAny(token, "\r\n") {
+			return nil, fmt.Errorf("--prometheus-bearer-token-file %s: want one token on one line", c.BearerTokenFile)
+		}
+		rt = bearer{next: rt, token: token, host: host}
+	}
+	return limitBody(rt), nil
+}
+
+// readSmallFile reads a token or CA file, refusing one that is not a small
+// regular file (a device or a FIFO would hang or exhaust memory).
+func readSmallFile(path, flag string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v", flag, path, errors.Unwrap(err))
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s %s: not a regular file of at most 1 MiB", flag, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v", flag, path, errors.Unwrap(err))
+	}
+	return b, nil
+}
+
+type bearer struct {
+	next  http.RoundTripper
+	token string
+	host  string
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == b.host {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// limitBody ends an answer that grows past maxBodyBytes with errTooLarge.
+func limitBody(next http.RoundTripper) http.RoundTripper {
+	return rtFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(r)
+		if err == nil {
+			resp.Body = &limitedBody{rc: resp.Body, left: maxBodyBytes + 1}
+		}
+		return resp, err
+	})
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	if l.left <= 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.rc.Close() }
