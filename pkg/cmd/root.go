@@ -10,6 +10,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/exporter"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/investigate"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/metrics"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/status"
@@ -44,6 +45,7 @@ operator v2 (br.pingcap.com) backups.`,
 		exporter.NewCmd(flags, streams),
 		investigate.NewCmd(flags, streams),
 		logs.NewCmd(flags, streams),
+		metrics.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
 		resetretries.NewCmd(flags, streams),
 		status.NewCmd(flags, streams),

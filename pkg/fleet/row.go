@@ -28,9 +28,13 @@ type Row struct {
 	ResourceVersion string    `json:"resourceVersion"`
 	Created         time.Time `json:"created"`
 	Mode            string    `json:"mode"`
-	LogSubcommand   string    `json:"logSubcommand,omitempty"`
-	Phase           string    `json:"phase"`
-	State           State     `json:"state"`
+	// Cluster and ClusterNamespace: the TiDB cluster (spec.br), which
+	// tells a log backup's task series from another cluster's.
+	Cluster          string `json:"cluster,omitempty"`
+	ClusterNamespace string `json:"clusterNamespace,omitempty"`
+	LogSubcommand    string `json:"logSubcommand,omitempty"`
+	Phase            string `json:"phase"`
+	State            State  `json:"state"`
 	// Retry is the retry arithmetic at the time of the list.
 	Retry  backup.RetryState  `json:"retry"`
 	Policy backup.RetryPolicy `json:"retryPolicy"`
@@ -46,6 +50,8 @@ type Row struct {
 	Findings int            `json:"findings"`
 	// Invalid names the fields that could not be decoded.
 	Invalid []string `json:"invalid,omitempty"`
+	// Metrics: Prometheus' figures (status -o wide, when it answers).
+	Metrics *Figures `json:"metrics,omitempty"`
 }
 
 // NewRow reduces a backup to its row, diagnosed with the backup rules.
@@ -55,7 +61,7 @@ func NewRow(b *backup.Backup, statusSubresource bool, now time.Time, o diagnose.
 	findings := diagnose.Backup(rep, o)
 	r := Row{
 		Namespace: b.Namespace, Name: b.Name, Group: b.Group, Operator: operator(b.Group), UID: b.UID, ResourceVersion: b.ResourceVersion,
-		Created: b.Created, Mode: b.Mode, LogSubcommand: b.LogSubcommand, Phase: b.Phase,
+		Created: b.Created, Mode: b.Mode, Cluster: b.Cluster, ClusterNamespace: b.ClusterNamespace, LogSubcommand: b.LogSubcommand, Phase: b.Phase,
 		Retry: *rep.Backup.Retry, Policy: b.Policy, Checkpoint: rep.Backup.Checkpoint,
 		LastFailure: text.Cut(lastFailure(b, *rep.Backup.Retry), maxMessageBytes), Condition: newestCondition(b),
 		Findings: len(findings),

@@ -52,6 +52,7 @@ func sample() *report.Report {
 	r.PodLog = report.PodLogSection{Pod: "backup-logstream-log-start-k8s2d", Container: "backup", Lines: []string{"Error: AccessDenied: Access Denied"}}
 	r.Controller = report.ControllerSection{Selector: "app.kubernetes.io/component=controller-manager", Since: now.Add(-15 * time.Minute),
 		Pods: []string{"tidb-admin/tidb-controller-manager-x"}, Scanned: 5000, Matched: 1, Lines: []string{"I1125 09:59:00.000000 299 x.go:1] Backup: [tidb/logstream] retrying"}}
+	r.Metrics = sampleMetrics()
 	r.Diagnosis = []report.Finding{
 		{Severity: report.Critical, Summary: "Storage error in the log of pod backup-logstream-log-start-k8s2d: AccessDenied.", Next: "Check the storage credentials."},
 		{Severity: report.Info, Summary: "Retry 2 of 5 is pending."},
@@ -175,6 +176,13 @@ func fillStrings(v reflect.Value, s string) {
 	case reflect.String:
 		if v.CanSet() {
 			v.SetString(s)
+		}
+	case reflect.Map:
+		// Keys are drawn too (an error type from a metric's label).
+		if v.Type().Key().Kind() == reflect.String && !v.IsNil() && v.Len() > 0 {
+			val := v.MapIndex(v.MapKeys()[0])
+			v.Clear()
+			v.SetMapIndex(reflect.ValueOf(s).Convert(v.Type().Key()), val)
 		}
 	}
 }

@@ -52,11 +52,18 @@ func metrics(p *printer, s report.MetricsSection) {
 				if i > 0 {
 					label = "               "
 				}
-				since := ""
+				var more []string
 				if al.Since != nil {
-					since = " since " + stamp(*al.Since) + " (" + p.ago(*al.Since) + ")"
+					more = append(more, "since "+stamp(*al.Since)+" ("+p.ago(*al.Since)+")")
 				}
-				p.f("%s%s %s%s%s\n", styled(label), al.Name, p.paint(alertColor(al.State), al.State), since, severity(al.Severity))
+				if al.Severity != "" {
+					more = append(more, "["+al.Severity+"]")
+				}
+				if len(more) == 0 {
+					p.f("%s%s %s\n", styled(label), al.Name, p.paint(alertColor(al.State), al.State))
+				} else {
+					p.f("%s%s %s %s\n", styled(label), al.Name, p.paint(alertColor(al.State), al.State), strings.Join(more, " "))
+				}
 			}
 		}
 	}
@@ -66,12 +73,16 @@ func metrics(p *printer, s report.MetricsSection) {
 }
 
 func task(p *printer, t *report.TaskFigures) {
-	p.f("  Task:        %s (TiKV/TiDB metrics)%s\n", strconv.Quote(t.Task), scope(t.Scope))
+	if t.Scope != "" {
+		p.f("  Task:        %s (TiKV/TiDB metrics, series %s)\n", strconv.Quote(t.Task), t.Scope)
+	} else {
+		p.f("  Task:        %s (TiKV/TiDB metrics)\n", strconv.Quote(t.Task))
+	}
 	if p.sectionError(t.Error) {
 		return
 	}
 	if t.State != "" {
-		p.f("  State:       %s%s\n", p.paint(stateColor(t.State), strings.ToUpper(t.State)), stores(t.Stores))
+		p.f("  State:       %s %s\n", p.paint(stateColor(t.State), strings.ToUpper(t.State)), stores(t.Stores))
 	}
 	if t.Checkpoint != nil {
 		moved := "no sample 15m old"
@@ -81,7 +92,7 @@ func task(p *printer, t *report.TaskFigures) {
 		p.f("  Checkpoint:  %s (lag %s; %s)\n", stamp(*t.Checkpoint), dur(t.Lag), moved)
 	}
 	if t.GCSafePoint != nil {
-		p.f("  GC safe pt:  %s\n", stamp(*t.GCSafePoint))
+		p.f("  GC safepoint: %s\n", stamp(*t.GCSafePoint))
 	}
 	if t.State != "" {
 		p.f("  Errors (1h): %s; fatal: %s\n", counts(t.Errors), counts(t.FatalErrors))
@@ -89,13 +100,6 @@ func task(p *printer, t *report.TaskFigures) {
 	if t.Note != "" {
 		p.f("  %s\n", t.Note)
 	}
-}
-
-func scope(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ", series " + s
 }
 
 func stores(ss []report.StoreState) string {
@@ -116,7 +120,7 @@ func stores(ss []report.StoreState) string {
 	for st, in := range byState {
 		parts = append(parts, fmt.Sprintf("%s on %s", st, listSome(in, 3)))
 	}
-	return " (" + text.Plural(len(ss), "store") + ": " + strings.Join(parts, "; ") + ")"
+	return "(" + text.Plural(len(ss), "store") + ": " + strings.Join(parts, "; ") + ")"
 }
 
 func listSome(items []string, n int) string {
@@ -182,13 +186,6 @@ func dur[T fmt.Stringer](d *T) string {
 		return "-"
 	}
 	return (*d).String()
-}
-
-func severity(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " [" + s + "]"
 }
 
 func alertColor(state string) string {

@@ -25,6 +25,8 @@ type StatusOptions struct {
 	// Namespace is the one read when not AllNamespaces (for "none found").
 	Namespace string
 	Failing   bool
+	// Metrics adds Prometheus' columns to -o wide.
+	Metrics bool
 }
 
 // Status draws the fleet table, the errors and notes, and the summary
@@ -141,6 +143,9 @@ func statusHeader(o StatusOptions) []string {
 	if o.Wide {
 		h = append(h, "RETRY POLICY", "CONDITION", "VERDICT")
 	}
+	if o.Wide && o.Metrics {
+		h = append(h, "RETRIES/H", "TASK", "RPO", "ALERTS")
+	}
 	return h
 }
 
@@ -159,6 +164,9 @@ func statusRows(rows []fleet.Row, o StatusOptions, now time.Time) [][]string {
 			lagText(r), ageText(r.Created, now))
 		if o.Wide {
 			c = append(c, rowPolicy(r.Policy), conditionText(r.Condition), text.Dash(r.Verdict.Summary))
+		}
+		if o.Wide && o.Metrics {
+			c = append(c, metricsCells(r.Metrics)...)
 		}
 		out = append(out, c)
 	}

@@ -34,8 +34,15 @@ func table(w io.Writer, indent string, header []string, rows [][]string) error {
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithPadding(tw.Padding{Right: "   ", Overwrite: true}),
+		// Upper case, but as written: the auto format would space out
+		// "RETRIES/H" and "P50".
+		tablewriter.WithHeaderAutoFormat(tw.Off),
 	)
-	t.Header(cells(header)...)
+	upper := make([]string, len(header))
+	for i, h := range header {
+		upper[i] = strings.ToUpper(h)
+	}
+	t.Header(cells(upper)...)
 	for _, r := range rows {
 		if err := t.Append(cells(r)...); err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/pkg/output"
+	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/render"
 )
 
@@ -38,8 +39,12 @@ type Options struct {
 	configFlags *genericclioptions.ConfigFlags
 	genericiooptions.IOStreams
 
-	output   *cmdutil.Enum
-	apiGroup *cmdutil.Enum
+	output     *cmdutil.Enum
+	apiGroup   *cmdutil.Enum
+	prometheus *cmdutil.PrometheusFlags
+	promConfig promapi.Config
+	// metricsShown: a Prometheus answered, so -o wide has its columns.
+	metricsShown bool
 
 	AllNamespaces bool
 	Failing       bool
@@ -79,6 +84,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.AllContexts, "all-contexts", false, "Read every context of the kubeconfig at once")
 	_ = cmd.RegisterFlagCompletionFunc("contexts", cmdutil.CompleteContextList(o.configFlags))
 	cmdutil.AddDurationRange(cmd, &o.CheckpointLag, "checkpoint-lag", 0, maxLag, "A running log backup whose checkpoint is older than this is Lagging; 0 turns the check off")
+	o.prometheus = cmdutil.AddPrometheusFlags(cmd, false)
 }
 
 // Complete builds a session per context.
@@ -90,6 +96,10 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 		if err := cmdutil.ValidateNamespaceFlag("--namespace", *ns); err != nil {
 			return err
 		}
+	}
+	var err error
+	if o.promConfig, _, err = o.prometheus.Config(o.Getenv); err != nil {
+		return err
 	}
 	multi := o.AllContexts || len(o.Contexts) > 0
 	if !multi {
@@ -158,10 +168,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Watch {
 		return o.watch(ctx)
 	}
+	// Prometheus is asked while the backups are listed (-o wide only).
+	metrics := o.askPrometheus(ctx)
 	st, err := o.list(ctx)
 	if err != nil {
 		return err
 	}
+	o.metricsShown = o.addMetrics(st, metrics())
 	if err := o.unreachable(st); err != nil {
 		return err
 	}
@@ -265,6 +278,7 @@ func (o *Options) renderOptions() render.StatusOptions {
 		Contexts:      o.contextNames != nil,
 		Namespace:     o.namespace,
 		Failing:       o.Failing,
+		Metrics:       o.metricsShown,
 	}
 }
 
