@@ -2,10 +2,12 @@ package promapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -13,6 +15,8 @@ import (
 	"github.com/prometheus/common/model"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // Kube is what reaching Prometheus through the cluster needs: the
@@ -33,6 +37,9 @@ type Client struct {
 	// proxied: reached through the API server (a 403 is then the API
 	// server's refusal to proxy).
 	proxied bool
+	// secret: the bearer token, kept out of the server's text a reason
+	// quotes (a server may say back what it was sent).
+	secret string
 }
 
 // Outcome of Connect: a client, or why there is none. Skipped is a choice
@@ -79,7 +86,7 @@ func Connect(ctx context.Context, c Config, kube Kube, prefer ...string) Outcome
 	}
 	cl.timeout = c.Timeout
 	if err := cl.probe(ctx); err != nil {
-		return Outcome{Error: cl.Where + ": " + Reason(err, cl.proxied, c.Timeout)}
+		return Outcome{Error: cl.Where + ": " + cl.Reason(err)}
 	}
 	return Outcome{Client: cl}
 }
@@ -89,7 +96,7 @@ func urlClient(c Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := directTransport(c, u.Host)
+	rt, token, err := directTransport(c, u.Host)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +104,11 @@ func urlClient(c Config) (*Client, error) {
 	if c.URLFromEnv {
 		src = EnvURL
 	}
-	return newClient(u.String(), rt, u.Redacted()+" ("+src+")", false)
+	cl, err := newClient(u.String(), rt, u.Redacted()+" ("+src+")", false)
+	if cl != nil {
+		cl.secret = token
+	}
+	return cl, err
 }
 
 // ProxyURL is the API server's service proxy path for s, under host.
@@ -165,5 +176,15 @@ func (c *Client) Query(ctx context.Context, q string, at time.Time) (model.Vecto
 	return vec, nil
 }
 
-// Reason turns a query's error into one line (see Reason).
-func (c *Client) Reason(err error) string { return Reason(err, c.proxied, c.timeout) }
+// Reason turns a query's error into one line (see Reason), the token
+// taken out of the server's own text before it is cut short.
+func (c *Client) Reason(err error) string {
+	var apiErr *promv1.Error
+	if c.secret != "" && errors.As(err, &apiErr) {
+		e := *apiErr
+		e.Msg = strings.ReplaceAll(e.Msg, c.secret, text.Redacted)
+		e.Detail = strings.ReplaceAll(e.Detail, c.secret, text.Redacted)
+		err = &e
+	}
+	return Reason(err, c.proxied, c.timeout)
+}

@@ -63,7 +63,9 @@ func ParseService(v string) (Service, error) {
 		return Service{}, fmt.Errorf("--prometheus-service %q: want NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-k8s:9090", v)
 	}
 	var s Service
-	if scheme, after, ok := strings.Cut(rest, ":"); ok && (scheme == "https" || scheme == "http") {
+	// A scheme only when a name and a port follow: a service may itself
+	// be named http or https (NS/https:PORT).
+	if scheme, after, ok := strings.Cut(rest, ":"); ok && (scheme == "https" || scheme == "http") && strings.Contains(after, ":") {
 		if scheme == "https" {
 			s.Scheme = scheme
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -86,7 +87,7 @@ func discoverIn(ctx context.Context, kube kubernetes.Interface, namespaces, pref
 			return f, ""
 		}
 	}
-	return nil, fmt.Sprintf("no Prometheus service found in %v (you may not list services in all namespaces): use --prometheus-url or --prometheus-service", namespaces)
+	return nil, fmt.Sprintf("no Prometheus service found in %s (you may not list services in all namespaces): use --prometheus-url or --prometheus-service", strings.Join(namespaces, ", "))
 }
 
 func fallbackNamespaces(prefer []string) []string {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // errNotPrometheus: the server answered, but not as a Prometheus API does.
@@ -22,7 +24,7 @@ var errNotPrometheus = errors.New("not a Prometheus API")
 // an error from Prometheus) is quoted short; the renderer makes it safe.
 func Reason(err error, proxied bool, timeout time.Duration) string {
 	var apiErr *promv1.Error
-	var certErr *x509.UnknownAuthorityError
+	var certErr x509.UnknownAuthorityError // a value, as crypto/x509 returns it
 	var hostErr x509.HostnameError
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
@@ -46,7 +48,7 @@ func Reason(err error, proxied bool, timeout time.Duration) string {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "unreachable: connection refused"
 	case errors.As(err, &opErr):
-		return "unreachable: " + opErr.Err.Error()
+		return "unreachable: " + cut(opErr.Err.Error(), 200)
 	}
 	return "unreachable: " + lastPart(err.Error())
 }
@@ -76,7 +78,7 @@ func apiReason(e *promv1.Error, proxied bool, timeout time.Duration) string {
 		case code >= 500:
 			return fmt.Sprintf("the server failed (%d)%s", code, statusMessage(e.Detail))
 		}
-		return "the request was refused (" + e.Msg + ")" + statusMessage(e.Detail)
+		return "the request was refused (" + cut(e.Msg, 200) + ")" + statusMessage(e.Detail)
 	case promv1.ErrBadResponse:
 		return "the answer is not a Prometheus API answer: is it Prometheus?"
 	case promv1.ErrTimeout, promv1.ErrCanceled:
@@ -117,9 +119,7 @@ func lastPart(s string) string {
 	return cut(s, 200)
 }
 
+// cut makes a server's text one line (it may hold line breaks) and short.
 func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return text.Cut(text.OneLine(s), n)
 }

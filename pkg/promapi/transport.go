@@ -17,8 +17,9 @@ var errTooLarge = errors.New("the answer is larger than 32 MiB")
 
 // directTransport is for --prometheus-url: the environment's proxy, the
 // CA and TLS choice, and the bearer token (read once, sent only to the
-// URL's own host: a redirect elsewhere does not carry it).
-func directTransport(c Config, host string) (http.RoundTripper, error) {
+// URL's own host: a redirect elsewhere does not carry it). The token is
+// returned too, for Client.Reason to keep out of what it quotes.
+func directTransport(c Config, host string) (http.RoundTripper, string, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = 0
 	base.TLSHandshakeTimeout = 10 * time.Second
@@ -26,11 +27,11 @@ func directTransport(c Config, host string) (http.RoundTripper, error) {
 	if c.CAFile != "" {
 		pem, err := readSmallFile(c.CAFile, "--prometheus-ca-file")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--prometheus-ca-file %s: no PEM certificate in it", c.CAFile)
+			return nil, "", fmt.Errorf("--prometheus-ca-file %s: no PEM certificate in it", c.CAFile)
 		}
 		tlsConf.RootCAs = pool
 	}
@@ -38,18 +39,19 @@ func directTransport(c Config, host string) (http.RoundTripper, error) {
 	tlsConf.InsecureSkipVerify = c.InsecureSkipTLSVerify //nolint:gosec
 	base.TLSClientConfig = tlsConf
 	var rt http.RoundTripper = base
+	token := ""
 	if c.BearerTokenFile != "" {
 		tok, err := readSmallFile(c.BearerTokenFile, "--prometheus-bearer-token-file")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		token := strings.TrimSpace(string(tok))
+		token = strings.TrimSpace(string(tok))
 		if token == "" || strings.ContainsAny(token, "\r\n") {
-			return nil, fmt.Errorf("--prometheus-bearer-token-file %s: want one token on one line", c.BearerTokenFile)
+			return nil, "", fmt.Errorf("--prometheus-bearer-token-file %s: want one token on one line", c.BearerTokenFile)
 		}
 		rt = bearer{next: rt, token: token, host: host}
 	}
-	return limitBody(rt), nil
+	return limitBody(rt), token, nil
 }
 
 // readSmallFile reads a token or CA file, refusing one that is not a small
