@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 	"github.com/logbackup/kubectl-logbackup/test/promserver"
 )
@@ -166,7 +167,81 @@ func TestExporterPrometheusAlerts(t *testing.T) {
 		query(t, api, `sum by (backup) (rate(tidb_operator_log_backup_retry_total{namespace="`+ns+`",backup="storm"}[5m]))`),
 		query(t, api, `sum(increase(tidb_operator_log_backup_retry_exhausted_total{namespace="`+ns+`"}[1h]))`),
 		query(t, api, `sum(rate(tidb_operator_log_backup_retry_result_total{namespace="`+ns+`",backup="flaky",result="success"}[10m])) / sum(rate(tidb_operator_log_backup_retry_result_total{namespace="`+ns+`",backup="flaky"}[10m]))`))
+
+	pluginFiguresMatch(t, prom.URL, ns)
 	x.stop(t)
+}
+
+// pluginFiguresMatch: what investigate, metrics and status -o wide show
+// from this Prometheus is what the test made happen above.
+func pluginFiguresMatch(t *testing.T, promURL, ns string) {
+	t.Helper()
+	at := func(f *float64) float64 {
+		if f == nil {
+			return -1
+		}
+		return *f
+	}
+	storm := investigateJSON(t, ns+"/storm", "--prometheus-url", promURL)
+	m := storm.Metrics
+	if !strings.Contains(m.Prometheus, "(--prometheus-url)") || m.Error != "" || m.Retries == nil || m.Retries.Note != "" {
+		t.Fatalf("storm: metrics section %+v", m)
+	}
+	if r := m.Retries; at(r.Exhausted) < 0.5 || at(r.RatePerHour) <= 0 || at(r.Results) < 0.5 || at(r.SuccessRatio) != 0 || r.P50 == nil {
+		t.Errorf("storm: 20 retries that all failed, then exhausted: got current %v rate %v results %v ratio %v exhausted %v p50 %v",
+			at(r.Current), at(r.RatePerHour), at(r.Results), at(r.SuccessRatio), at(r.Exhausted), r.P50)
+	}
+	firing := map[string]string{}
+	for _, a := range m.Alerts.Items {
+		firing[a.Name] = a.State + "/" + a.Severity
+	}
+	if firing["LogBackupRetriesExhausted"] != "firing/critical" || firing["LogBackupHighRetryRate"] == "" {
+		t.Errorf("storm: alerts %v", firing)
+	}
+	slow := investigateJSON(t, ns+"/slow", "--prometheus-url", promURL).Metrics.Retries
+	if slow == nil || at(slow.Timeouts) < 0.5 || at(slow.Exhausted) > 0.5 {
+		t.Errorf("slow: one timeout, no exhaustion: %+v", slow)
+	}
+	flaky := investigateJSON(t, ns+"/flaky", "--prometheus-url", promURL).Metrics.Retries
+	if flaky == nil || at(flaky.SuccessRatio) != 1 || at(flaky.Current) != 0 {
+		t.Errorf("flaky: its one retry succeeded: %+v", flaky)
+	}
+	stuck := investigateJSON(t, ns+"/stuck", "--prometheus-url", promURL).Metrics.Retries
+	if stuck == nil || at(stuck.Current) != 1 {
+		t.Errorf("stuck: a retry pending: %+v", stuck)
+	}
+
+	// The fleet view: every backup with figures, the exhausted ones first.
+	r := plugin(t, "metrics", "-n", ns, "--prometheus-url", promURL, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("metrics: exit %d: %s", r.code, r.stderr)
+	}
+	var list fleet.MetricsList
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, it := range list.Items {
+		names = append(names, it.Name)
+	}
+	if len(names) != 4 || names[0] != "storm" || names[3] != "flaky" {
+		t.Errorf("metrics rows %v: want the 4 backups, storm (exhausted, critical alert) first and flaky (healthy) last", names)
+	}
+	if len(list.Notes) == 0 || !strings.Contains(strings.Join(list.Notes, " "), "no TiKV log backup metrics") {
+		t.Errorf("metrics notes %v: this Prometheus scrapes no TiKV", list.Notes)
+	}
+	text := plugin(t, "metrics", "-n", ns, "--prometheus-url", promURL)
+	if text.code != 0 || !strings.Contains(text.stdout, "RETRIES/H") || !strings.Contains(text.stdout, "LogBackupRetriesExhausted") {
+		t.Errorf("metrics text: exit %d\n%s\n%s", text.code, text.stdout, text.stderr)
+	}
+	wide := plugin(t, "status", "-n", ns, "-o", "wide", "--prometheus-url", promURL)
+	if wide.code != 0 || !strings.Contains(wide.stdout, "RETRIES/H") || !strings.Contains(wide.stdout, "LogBackupRetriesExhausted") {
+		t.Errorf("status -o wide: exit %d\n%s\n%s", wide.code, wide.stdout, wide.stderr)
+	}
+	plain := plugin(t, "status", "-n", ns, "--prometheus-url", promURL)
+	if strings.Contains(plain.stdout, "RETRIES/H") {
+		t.Errorf("status without -o wide asks Prometheus:\n%s", plain.stdout)
+	}
 }
 
 // query is an instant query's vector.
