@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,11 +35,14 @@ type NS struct {
 	index  int      // of the names and the subnet
 	ipPath string   // iproute2's ip
 	lock   *os.File // held while the namespace is this test's
+
+	mu      sync.Mutex
+	started []*exec.Cmd // made by Command, killed by the cleanup
 }
 
 // New creates a namespace for the test, with lo up and a veth pair between
-// it and the host, and removes both (killing what still runs inside) when
-// the test ends. It fails the test, with a one-line reason, when it cannot.
+// it and the host, and removes both when the test ends, after killing what
+// still runs inside and the commands that Command made. It fails the test, with a one-line reason, when it cannot.
 func New(t testing.TB) *NS {
 	t.Helper()
 	began := time.Now()
@@ -63,7 +67,26 @@ func New(t testing.TB) *NS {
 func (n *NS) Command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(n.ipPath, append([]string{"netns", "exec", n.Name, name}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.started = append(n.started, cmd)
 	return cmd
+}
+
+// killStarted kills the commands that Command made and that were started.
+// Listing the namespace's processes is not enough: one that ip has not yet
+// moved into the namespace is not listed, and would go on running in the
+// namespace after its name is deleted. os.Process signals through a pidfd,
+// so a command that has ended and been waited for is not mistaken for a
+// new process with its pid.
+func (n *NS) killStarted() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, cmd := range n.started {
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+	}
 }
 
 // create claims the first free index.
@@ -94,13 +117,18 @@ func claim(ipPath string, index int) (_ *NS, ok bool, err error) {
 	if !ok {
 		return nil, false, nil
 	}
-	hostIP, ip := addrs(index)
-	n := &NS{index: index, Name: nsName(index), HostIP: hostIP, IP: ip, HostIface: hostIfName(index), Iface: nsIfName(index), ipPath: ipPath, lock: lock}
+	n := newNS(ipPath, index, lock)
 	if err := n.setup(); err != nil {
 		_ = n.remove()
 		return nil, false, err
 	}
 	return n, true, nil
+}
+
+// newNS describes the namespace of index, whose lock the caller holds.
+func newNS(ipPath string, index int, lock *os.File) *NS {
+	hostIP, ip := addrs(index)
+	return &NS{index: index, Name: nsName(index), HostIP: hostIP, IP: ip, HostIface: hostIfName(index), Iface: nsIfName(index), ipPath: ipPath, lock: lock}
 }
 
 // setup makes the namespace and the pair, after removing what a run that
@@ -123,6 +151,7 @@ func (n *NS) setup() error {
 
 // remove destroys the namespace and the pair and gives the index back.
 func (n *NS) remove() error {
+	n.killStarted()
 	err := n.destroy()
 	n.lock.Close()
 	return err

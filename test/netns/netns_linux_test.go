@@ -118,8 +118,10 @@ func TestHostReachesNamespaceAndCleanupRemovesAll(t *testing.T) {
 	assertGone(t, ns)
 }
 
-// A run that died (its lock released, nothing removed, a process still
-// inside) leaves an index that the next claim of it cleans and reuses.
+// A run that died (nothing removed, a process still inside) leaves an
+// index that the next claim of it cleans and reuses. The lock passes from
+// the dead run to the next without a gap: released, another test process
+// could take the index first.
 func TestLeftoverOfADeadRunIsReplaced(t *testing.T) {
 	ipPath, err := exec.LookPath("ip")
 	if err != nil {
@@ -131,15 +133,22 @@ func TestLeftoverOfADeadRunIsReplaced(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	leftover := dead.Command("sleep", "600")
+	// A process of the dead run, well inside the namespace (it answers on
+	// the namespace's address): not one of the new claim's commands.
+	leftover := probe(dead, "serve", dead.IP+":0")
+	stdout, err := leftover.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := leftover.Start(); err != nil {
 		t.Fatal(err)
 	}
-	dead.lock.Close() // the run dies: the kernel drops its lock
-
-	n, ok, err := claim(ipPath, dead.index)
-	if err != nil || !ok {
-		t.Fatalf("claiming the leftover index %d: ok %v, %v", dead.index, ok, err)
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatalf("the leftover process did not start: %v", err)
+	}
+	n := newNS(ipPath, dead.index, dead.lock)
+	if err := n.setup(); err != nil {
+		t.Fatalf("setting up over the leftover of index %d: %v", dead.index, err)
 	}
 	if err := leftover.Wait(); err == nil {
 		t.Error("the leftover process survived")
@@ -163,5 +172,32 @@ func assertGone(t *testing.T, ns *NS) {
 	}
 	if _, err := net.InterfaceByName(ns.HostIface); err == nil {
 		t.Errorf("interface %s is still there", ns.HostIface)
+	}
+}
+
+// A command started just before the test ends may not be in the namespace
+// yet, so not among its processes: the cleanup kills it all the same.
+func TestCleanupKillsACommandJustStarted(t *testing.T) {
+	var cmd *exec.Cmd
+	t.Run("start", func(t *testing.T) {
+		cmd = New(t).Command("sleep", "600")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.String() != "signal: killed" {
+			t.Errorf("the command ended with %v, want killed by the cleanup", err)
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the command still runs 10s after the test's cleanup")
 	}
 }
