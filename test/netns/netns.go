@@ -140,7 +140,7 @@ func (n *NS) setup() error {
 	host := fmt.Sprintf("netns add %s\nlink add %s type veth peer name %s netns %s\naddr add %s/30 dev %s\nlink set %s up\n",
 		n.Name, n.HostIface, n.Iface, n.Name, n.HostIP, n.HostIface, n.HostIface)
 	if err := n.ip(host, "-batch", "-"); err != nil {
-		return fmt.Errorf("cannot create network namespace %s (%v): it needs root (CI runs these tests as root)", n.Name, err)
+		return fmt.Errorf("cannot create network namespace %s (%v): it needs root, with CAP_SYS_ADMIN and CAP_NET_ADMIN (CI runs these tests as root)", n.Name, err)
 	}
 	inside := fmt.Sprintf("addr add %s/30 dev %s\nlink set %s up\nlink set lo up\n", n.IP, n.Iface, n.Iface)
 	if err := n.ip(inside, "-n", n.Name, "-batch", "-"); err != nil {
