@@ -6,8 +6,9 @@
 // would answer what its author believed. The server is the prometheus binary
 // that `make monitoring-tools` builds from the Go module proxy (or, for a
 // developer running go test by hand, the one on PATH), listening on a free
-// 127.0.0.1 port, with its own configuration, rules and data directory, and
-// stopped when the test ends.
+// 127.0.0.1 port (or one of Options.ListenHost, such as a network
+// namespace's address), with its own configuration, rules and data
+// directory, and stopped when the test ends.
 //
 // It is a plain package, not a _test file, so that any test package (the
 // monitoring tests, the exporter's end-to-end tests) can start one with its
