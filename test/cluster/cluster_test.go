@@ -66,6 +66,7 @@ func TestCluster(t *testing.T) {
 			t.Fatalf("second InstallCRDs: %v", err)
 		}
 	})
+	t.Run("service proxy", func(t *testing.T) { testServiceProxy(t, admin) })
 	t.Run("stop", func(t *testing.T) { testStop(t, c) })
 }
 

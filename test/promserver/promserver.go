@@ -6,8 +6,9 @@
 // would answer what its author believed. The server is the prometheus binary
 // that `make monitoring-tools` builds from the Go module proxy (or, for a
 // developer running go test by hand, the one on PATH), listening on a free
-// 127.0.0.1 port, with its own configuration, rules and data directory, and
-// stopped when the test ends.
+// 127.0.0.1 port (or one of Options.ListenHost, such as a network
+// namespace's address), with its own configuration, rules and data
+// directory, and stopped when the test ends.
 //
 // It is a plain package, not a _test file, so that any test package (the
 // monitoring tests, the exporter's end-to-end tests) can start one with its
@@ -23,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -86,11 +88,20 @@ type Options struct {
 	Flags []string
 	// ReadyTimeout bounds the wait for /-/ready. Zero means 30 seconds.
 	ReadyTimeout time.Duration
+	// ListenHost is the address the server listens on. Empty means
+	// 127.0.0.1. Another address lets kube-apiserver's service proxy reach
+	// the server, which it refuses to do for loopback addresses.
+	ListenHost string
+	// Wrap makes the command that runs the server, for instance
+	// netns.NS.Command to run it in a network namespace (and listen on the
+	// namespace's address). Nil means exec.Command.
+	Wrap func(name string, args ...string) *exec.Cmd
 }
 
 // Server is a running Prometheus.
 type Server struct {
-	// URL is the server's base URL, http://127.0.0.1:PORT.
+	// URL is the server's base URL, http://LISTENHOST:PORT
+	// (http://127.0.0.1:PORT by default).
 	URL string
 	// Dir, ConfigFile and DataDir are where its files are.
 	Dir, ConfigFile, DataDir string
@@ -140,23 +151,29 @@ func Start(t testing.TB, opts Options) *Server {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
+	host := opts.ListenHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	command := opts.Wrap
+	if command == nil {
+		command = exec.Command
+	}
 	// The free port is found by listening on port 0 and closing the
 	// listener, so another process can take it before Prometheus binds it:
 	// then try again with another port.
 	for attempt := 0; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		addr, err := freeAddr(host)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("promserver: %v", err)
 		}
-		addr := l.Addr().String()
-		l.Close()
 		s := &Server{URL: "http://" + addr, Dir: dir, ConfigFile: configFile, DataDir: dataDir, exited: make(chan struct{})}
 		args := append([]string{
 			"--config.file=" + configFile,
 			"--storage.tsdb.path=" + dataDir,
 			"--web.listen-address=" + addr,
 		}, opts.Flags...)
-		s.cmd = exec.Command(bin, args...)
+		s.cmd = command(bin, args...)
 		s.cmd.Dir = dir
 		s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 		killWithParent(s.cmd)
@@ -180,6 +197,21 @@ func Start(t testing.TB, opts Options) *Server {
 		}
 		t.Fatalf("promserver: %v; prometheus %s log:\n%s", err, strings.Join(args, " "), s.Log())
 	}
+}
+
+// freeAddr returns host:PORT with a port that was free a moment ago. An
+// address of another network namespace cannot be bound here: then any free
+// loopback port number will do, as that namespace has its own ports and
+// only the test's own servers listen there.
+func freeAddr(host string) (string, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return "", err
+		}
+	}
+	defer l.Close()
+	return net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)), nil
 }
 
 // withRuleFiles returns the config text with the rule files added to its
