@@ -65,8 +65,9 @@ func FiguresFor(r Row, f *promapi.Fleet) *Figures {
 	k := promapi.Key{Namespace: r.Namespace, Name: r.Name}
 	fig := &Figures{Retries: f.Retries[k], Alerts: f.Alerts[k]}
 	if r.Mode == "log" {
-		fig.Alerts = append(fig.Alerts, f.TaskAlerts[r.Name]...)
-		fig.Task = f.TaskOf(promapi.Target{Namespace: r.Namespace, Name: r.Name, Log: true, Cluster: r.Cluster, ClusterNamespace: r.ClusterNamespace})
+		t := promapi.Target{Namespace: r.Namespace, Name: r.Name, Log: true, Cluster: r.Cluster, ClusterNamespace: r.ClusterNamespace}
+		fig.Alerts = append(fig.Alerts, f.TaskAlertsFor(t)...)
+		fig.Task = f.TaskOf(t)
 	}
 	return fig
 }

@@ -35,9 +35,12 @@ func (c *Client) Figures(ctx context.Context, t Target, now time.Time) report.Me
 	alerts := sel.Selector("ALERTS")
 	forState := sel.Selector("ALERTS_FOR_STATE")
 	if t.Log {
-		task := Matchers{{"task", t.Name}}
-		alerts += " or " + task.Selector("ALERTS")
-		forState += " or " + task.Selector("ALERTS_FOR_STATE")
+		// The task rules group by namespace and task: this cluster's
+		// namespace, or none (a Prometheus whose TiKV series have none).
+		for _, task := range []Matchers{{{"task", t.Name}, {"namespace", t.clusterNS()}}, {{"task", t.Name}, {"namespace", ""}}} {
+			alerts += " or " + task.Selector("ALERTS")
+			forState += " or " + task.Selector("ALERTS_FOR_STATE")
+		}
 		queries["task.status"] = t.TaskLabels.With(Matcher{"task", t.Name}).Selector(mTaskStatus)
 		queries["task.tikv"] = "count(" + mEnabled + ") or count(" + mTaskStatus + ")"
 	}

@@ -83,8 +83,8 @@ const (
 	qP50       = `histogram_quantile(0.5, sum by (le) (increase(tidb_operator_log_backup_retry_duration_seconds_bucket{namespace="ns",backup="b"}[1h])))`
 	qP90       = `histogram_quantile(0.9, sum by (le) (increase(tidb_operator_log_backup_retry_duration_seconds_bucket{namespace="ns",backup="b"}[1h])))`
 	qExporter  = `count(tidb_operator_log_backup_retry_current) or count(logbackup_exporter_ready)`
-	qAlerts    = `ALERTS{namespace="ns",backup="b"} or ALERTS{task="b"}`
-	qSince     = `ALERTS_FOR_STATE{namespace="ns",backup="b"} or ALERTS_FOR_STATE{task="b"}`
+	qAlerts    = `ALERTS{namespace="ns",backup="b"} or ALERTS{task="b",namespace="ns"} or ALERTS{task="b",namespace=""}`
+	qSince     = `ALERTS_FOR_STATE{namespace="ns",backup="b"} or ALERTS_FOR_STATE{task="b",namespace="ns"} or ALERTS_FOR_STATE{task="b",namespace=""}`
 	qStatus    = `tikv_log_backup_task_status{task="b"}`
 	qTiKV      = `count(tikv_log_backup_enabled) or count(tikv_log_backup_task_status)`
 	qCheckpt   = `max(tidb_log_backup_last_checkpoint{task="b"})`
@@ -382,6 +382,9 @@ func TestFiguresScoped(t *testing.T) {
 	by[`sum by (type) (increase(tikv_log_backup_fatal_errors[1h])`+on+`)`] = ok(sample{labelsKV("type", "fatal"), 1})
 	by[`max(tikv_gcworker_autogc_safe_point`+on+`)`] = ok()
 
+	// The task alerts are asked in the cluster's namespace.
+	by[strings.ReplaceAll(qAlerts, `task="b",namespace="ns"`, `task="b",namespace="tidb"`)] = by[qAlerts]
+	by[strings.ReplaceAll(qSince, `task="b",namespace="ns"`, `task="b",namespace="tidb"`)] = by[qSince]
 	c, a, _ := figuresClient(t, by)
 	sec := c.Figures(context.Background(), Target{Namespace: "ns", Name: "b", Log: true, Cluster: "basic", ClusterNamespace: "tidb"}, figuresNow)
 	a.check()

@@ -23,8 +23,9 @@ type Fleet struct {
 	// RetriesNote / RetriesError: why there are no retry figures at all.
 	RetriesNote, RetriesError string
 	Alerts                    map[Key][]report.Alert
-	TaskAlerts                map[string][]report.Alert
-	AlertsError               string
+	// TaskAlerts: the task rules' alerts, by TaskKey (task, namespace).
+	TaskAlerts  map[string][]report.Alert
+	AlertsError string
 	// Tasks: each task as one TiDB cluster reports it (a name run by two
 	// clusters is two entries), before they are matched to backups.
 	Tasks                 []FleetTask
@@ -77,6 +78,17 @@ func (c *Client) Fleet(ctx context.Context, namespace string, now time.Time) *Fl
 	f.fleetAlerts(b, c)
 	f.fleetTasks(b, c, now)
 	return f
+}
+
+// TaskKey keys a task's alerts: its name and the namespace label of the
+// TiKV series the rule grouped (empty when they have none).
+func TaskKey(task, namespace string) string { return task + "\x00" + namespace }
+
+// TaskAlertsFor are the task alerts of a log backup's task: those of its
+// cluster's namespace and those with no namespace.
+func (f *Fleet) TaskAlertsFor(t Target) []report.Alert {
+	out := append([]report.Alert(nil), f.TaskAlerts[TaskKey(t.Name, t.clusterNS())]...)
+	return append(out, f.TaskAlerts[TaskKey(t.Name, "")]...)
 }
 
 func keyOf(m model.Metric) Key {
@@ -150,7 +162,8 @@ func (f *Fleet) fleetAlerts(b *batch, c *Client) {
 			k := keyOf(m)
 			f.Alerts[k] = append(f.Alerts[k], a)
 		} else {
-			f.TaskAlerts[string(m["task"])] = append(f.TaskAlerts[string(m["task"])], a)
+			k := TaskKey(string(m["task"]), string(m["namespace"]))
+			f.TaskAlerts[k] = append(f.TaskAlerts[k], a)
 		}
 	}
 }

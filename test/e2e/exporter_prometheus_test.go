@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
@@ -182,33 +183,54 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 		}
 		return *f
 	}
-	storm := investigateJSON(t, ns+"/storm", "--prometheus-url", promURL)
-	m := storm.Metrics
-	if !strings.Contains(m.Prometheus, "(--prometheus-url)") || m.Error != "" || m.Retries == nil || m.Retries.Note != "" {
-		t.Fatalf("storm: metrics section %+v", m)
+	api := promAPI(t, promURL)
+	// Each figure is what Prometheus itself answers for the same series
+	// (increase() extrapolates, and the two queries are a moment apart).
+	same := func(name string, got *float64, q string) {
+		t.Helper()
+		v := query(t, api, q)
+		want := -1.0
+		if len(v) > 0 {
+			want = float64(v[0].Value)
+		}
+		if g := at(got); g < want-0.5 || g > want+0.5 {
+			t.Errorf("%s: the plugin says %v, Prometheus %v (%s)", name, g, want, q)
+		}
 	}
-	if r := m.Retries; at(r.Exhausted) < 0.5 || at(r.RatePerHour) <= 0 || at(r.Results) < 0.5 || at(r.SuccessRatio) != 0 || r.P50 == nil {
-		t.Errorf("storm: 20 retries that all failed, then exhausted: got current %v rate %v results %v ratio %v exhausted %v p50 %v",
-			at(r.Current), at(r.RatePerHour), at(r.Results), at(r.SuccessRatio), at(r.Exhausted), r.P50)
-	}
-	firing := map[string]string{}
-	for _, a := range m.Alerts.Items {
-		firing[a.Name] = a.State + "/" + a.Severity
-	}
-	if firing["LogBackupRetriesExhausted"] != "firing/critical" || firing["LogBackupHighRetryRate"] == "" {
-		t.Errorf("storm: alerts %v", firing)
-	}
-	slow := investigateJSON(t, ns+"/slow", "--prometheus-url", promURL).Metrics.Retries
-	if slow == nil || at(slow.Timeouts) < 0.5 || at(slow.Exhausted) > 0.5 {
-		t.Errorf("slow: one timeout, no exhaustion: %+v", slow)
-	}
-	flaky := investigateJSON(t, ns+"/flaky", "--prometheus-url", promURL).Metrics.Retries
-	if flaky == nil || at(flaky.SuccessRatio) != 1 || at(flaky.Current) != 0 {
-		t.Errorf("flaky: its one retry succeeded: %+v", flaky)
-	}
-	stuck := investigateJSON(t, ns+"/stuck", "--prometheus-url", promURL).Metrics.Retries
-	if stuck == nil || at(stuck.Current) != 1 {
-		t.Errorf("stuck: a retry pending: %+v", stuck)
+	for _, b := range []string{"storm", "slow", "stuck", "flaky"} {
+		rep := investigateJSON(t, ns+"/"+b, "--prometheus-url", promURL)
+		m := rep.Metrics
+		if !strings.Contains(m.Prometheus, "(--prometheus-url)") || m.Error != "" || m.Retries == nil || m.Retries.Note != "" || m.Retries.Error != "" {
+			t.Fatalf("%s: metrics section %+v", b, m)
+		}
+		sel := `{namespace="` + ns + `",backup="` + b + `"}`
+		r := m.Retries
+		same(b+" current", r.Current, `max(tidb_operator_log_backup_retry_current`+sel+`)`)
+		same(b+" exhausted", r.Exhausted, `sum(increase(tidb_operator_log_backup_retry_exhausted_total`+sel+`[1h]))`)
+		same(b+" timeouts", r.Timeouts, `sum(increase(tidb_operator_log_backup_retry_timeout_total`+sel+`[1h]))`)
+		same(b+" results", r.Results, `sum(increase(tidb_operator_log_backup_retry_result_total`+sel+`[1h]))`)
+		switch b {
+		case "storm":
+			// Twenty retries, then exhausted: the alerts say so too.
+			if at(r.Exhausted) < 0.5 || at(r.RatePerHour) <= 0 || r.P50 == nil {
+				t.Errorf("storm: exhausted %v, rate %v, p50 %v", at(r.Exhausted), at(r.RatePerHour), r.P50)
+			}
+			firing := map[string]string{}
+			for _, a := range m.Alerts.Items {
+				firing[a.Name] = a.State + "/" + a.Severity
+			}
+			if firing["LogBackupRetriesExhausted"] != "firing/critical" || firing["LogBackupHighRetryRate"] == "" {
+				t.Errorf("storm: alerts %v", firing)
+			}
+		case "slow":
+			if at(r.Timeouts) < 0.5 || at(r.Exhausted) > 0.5 {
+				t.Errorf("slow: one timeout, no exhaustion: timeouts %v exhausted %v", at(r.Timeouts), at(r.Exhausted))
+			}
+		case "flaky":
+			if at(r.SuccessRatio) != 1 || at(r.Current) != 0 {
+				t.Errorf("flaky: its one retry succeeded: ratio %v current %v", at(r.SuccessRatio), at(r.Current))
+			}
+		}
 	}
 
 	// The fleet view: every backup with figures, the exhausted ones first.
@@ -224,8 +246,10 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 	for _, it := range list.Items {
 		names = append(names, it.Name)
 	}
-	if len(names) != 4 || names[0] != "storm" || names[3] != "flaky" {
-		t.Errorf("metrics rows %v: want the 4 backups, storm (exhausted, critical alert) first and flaky (healthy) last", names)
+	// slow and storm each have a critical alert firing (timeout,
+	// exhaustion): most urgent, by name; flaky, whose retry worked, last.
+	if strings.Join(names, ",") != "slow,storm,stuck,flaky" {
+		t.Errorf("metrics rows %v: want slow, storm (critical alerts), stuck, flaky", names)
 	}
 	if len(list.Notes) == 0 || !strings.Contains(strings.Join(list.Notes, " "), "no TiKV log backup metrics") {
 		t.Errorf("metrics notes %v: this Prometheus scrapes no TiKV", list.Notes)
@@ -242,6 +266,16 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 	if strings.Contains(plain.stdout, "RETRIES/H") {
 		t.Errorf("status without -o wide asks Prometheus:\n%s", plain.stdout)
 	}
+}
+
+// promAPI is a client of the Prometheus at url.
+func promAPI(t *testing.T, url string) promv1.API {
+	t.Helper()
+	c, err := api.NewClient(api.Config{Address: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return promv1.NewAPI(c)
 }
 
 // query is an instant query's vector.

@@ -133,6 +133,12 @@ func TestPromProxy(t *testing.T) {
 // web 9090, as kube-prometheus deploys it, until the test ends.
 func exposePrometheus(t *testing.T, prom *promserver.Server) {
 	t.Helper()
+	exposePrometheusAs(t, prom, map[string]string{"app.kubernetes.io/name": "prometheus"})
+}
+
+// exposePrometheusAs is exposePrometheus with the Service's labels.
+func exposePrometheusAs(t *testing.T, prom *promserver.Server, labels map[string]string) {
+	t.Helper()
 	u, err := url.Parse(prom.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +148,7 @@ func exposePrometheus(t *testing.T, prom *promserver.Server) {
 		t.Fatal(err)
 	}
 	b := cluster.Backend{Namespace: promNamespace, Name: promService, PortName: promPortName, Port: promPort, TargetPort: int32(port),
-		IP: u.Hostname(), Labels: map[string]string{"app.kubernetes.io/name": "prometheus"}}
+		IP: u.Hostname(), Labels: labels}
 	if err := cluster.ExposeService(t.Context(), s.env.Kube, b); err != nil {
 		t.Fatal(err)
 	}

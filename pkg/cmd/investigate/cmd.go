@@ -19,6 +19,11 @@ const example = `  # One backup, by namespace/name
   # An operator v2 backup whose name also exists in pingcap.com
   kubectl logbackup investigate tidb-cluster/nightly --api-group br.pingcap.com
 
+  # Metrics from a Prometheus reached through the API server, a log backup
+  # whose task name is also run by another TiDB cluster
+  kubectl logbackup investigate tidb-cluster/pitr --prometheus-service monitoring/prometheus-k8s:9090 \
+    --task-labels tidb_cluster=tidb-cluster-basic
+
   # The controller runs somewhere unusual
   kubectl logbackup investigate tidb-cluster/nightly --controller-namespace ops \
     --controller-selector app=my-tidb-operator`
@@ -30,11 +35,15 @@ func NewCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 		Use:   "investigate [NAMESPACE/]NAME",
 		Short: "Show everything about one backup and say what to do next",
 		Long: `Show a TiDB Operator Backup, its retry history, events, jobs, pods, the failed
-pod's log and the controller's log lines about it, then a diagnosis.
+pod's log and the controller's log lines about it, what Prometheus knows about
+it (the exporter's retry figures, the alerts, and for a log backup its task as
+TiKV and TiDB report it), then a diagnosis.
 
 The Backup API is found by discovery (pingcap.com for operator v1,
 br.pingcap.com for operator v2). A source the user may not read is shown as an
-error in its own section; the command still exits 0 when the backup was read.`,
+error in its own section; the command still exits 0 when the backup was read.
+Prometheus is --prometheus-url, --prometheus-service, or one found in the
+cluster; a Prometheus that cannot be used is one line in the Metrics section.`,
 		Example: example,
 		Args:    exactlyOneBackup,
 		// TAB completes the backup: NAME, NS/NAME, or NAME in -n's namespace.
