@@ -137,7 +137,7 @@ fuzz:
 	done
 
 bench: build tools
-	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/... ./pkg/gather/... ./pkg/text/...
+	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/... ./pkg/gather/... ./pkg/text/... ./pkg/promapi/...
 
 demo: build tools
 	@hack/demo.sh

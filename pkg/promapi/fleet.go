@@ -45,12 +45,16 @@ func (c *Client) Fleet(ctx context.Context, namespace string, now time.Time) *Fl
 	if namespace != "" {
 		sel = Matchers{{"namespace", namespace}}
 	}
+	// The counts are asked "> 0": the exporter keeps every backup's series
+	// from its first sight, so a fleet's answers would otherwise hold a
+	// zero for every backup, per query. A backup with a current series and
+	// no count has a count of 0 (fleetRetries fills it).
 	by := "by (namespace, backup) "
 	inc := func(metric string, extra ...Matcher) string {
-		return "sum " + by + "(increase(" + sel.With(extra...).Selector(metric) + "[1h]))"
+		return "sum " + by + "(increase(" + sel.With(extra...).Selector(metric) + "[1h])) > 0"
 	}
 	quantile := func(q string) string {
-		return "histogram_quantile(" + q + ", sum by (namespace, backup, le) (increase(" + sel.Selector(mDuration) + "[1h])))"
+		return "histogram_quantile(" + q + ", sum by (namespace, backup, le) (increase(" + sel.Selector(mDuration) + "[1h]))) >= 0"
 	}
 	withBackup := sel.String()
 	if withBackup != "" {
@@ -126,12 +130,33 @@ func (f *Fleet) fleetRetries(b *batch, c *Client) {
 	each("timeouts", func(r *report.RetryFigures, v *float64) { r.Timeouts = v })
 	each("p50", func(r *report.RetryFigures, v *float64) { r.P50 = seconds(v) })
 	each("p90", func(r *report.RetryFigures, v *float64) { r.P90 = seconds(v) })
+	for _, r := range f.Retries {
+		zero := func(p **float64) {
+			if *p == nil {
+				z := 0.0
+				*p = &z
+			}
+		}
+		if r.Current != nil {
+			zero(&r.RatePerHour)
+			zero(&r.Results)
+			zero(&r.Exhausted)
+			zero(&r.Timeouts)
+		}
+	}
 	each("successes", func(r *report.RetryFigures, v *float64) {
 		if r.Results != nil && *r.Results > 0 {
 			ratio := min(*v / *r.Results, 1)
 			r.SuccessRatio = &ratio
 		}
 	})
+	// Results but no success in the window: a ratio of 0.
+	for _, r := range f.Retries {
+		if r.SuccessRatio == nil && r.Results != nil && *r.Results > 0 {
+			z := 0.0
+			r.SuccessRatio = &z
+		}
+	}
 }
 
 func finite(f float64) *float64 {
