@@ -22,7 +22,25 @@ import (
 const mismatchAfter = 10 * time.Minute
 
 func metricsRules() []rule {
-	return []rule{taskError, taskPaused, taskAbsent, checkpointStuck, gcPassedCheckpoint, checkpointMismatch, fatalErrors, retriesAllFailed, metricsUnavailable}
+	return []rule{taskError, taskPaused, taskAbsent, checkpointStuck, gcPassedCheckpoint, checkpointMismatch, fatalErrors, retriesAllFailed, metricsUnavailable, futureTimes}
+}
+
+func inFuture(r *report.Report, t *time.Time) bool {
+	return t != nil && t.After(r.GeneratedAt.Add(clockSkew))
+}
+
+// futureTimes: TiDB's checkpoint or TiKV's safe point after now; the
+// verdicts that compare them stay silent, and this says why.
+func futureTimes(r *report.Report, _ Options) []report.Finding {
+	t := taskOf(r)
+	if t == nil || (!inFuture(r, t.Checkpoint) && !inFuture(r, t.GCSafePoint)) {
+		return nil
+	}
+	return []report.Finding{{
+		Severity: report.Info,
+		Summary:  "The task's checkpoint or GC safe point in the metrics is later than now: the clocks of TiDB/TiKV and this machine disagree, or the values are wrong; the checks that compare them were skipped.",
+		Next:     "Check the TiDB, TiKV and PD hosts' clocks (NTP).",
+	}}
 }
 
 func taskOf(r *report.Report) *report.TaskFigures {
@@ -80,11 +98,7 @@ func taskAbsent(r *report.Report, _ Options) []report.Finding {
 
 func checkpointStuck(r *report.Report, o Options) []report.Finding {
 	t := taskOf(r)
-	if t == nil || t.State != report.TaskRunning || t.Advanced == nil || t.Lag == nil || *t.Advanced > 0 {
-		return nil
-	}
-	threshold := max(o.CheckpointLag, report.MovedWindow)
-	if time.Duration(*t.Lag) <= threshold {
+	if t == nil || t.State != report.TaskRunning || !t.Stuck() || time.Duration(*t.Lag) <= o.CheckpointLag {
 		return nil
 	}
 	return []report.Finding{{
@@ -95,9 +109,13 @@ func checkpointStuck(r *report.Report, o Options) []report.Finding {
 	}}
 }
 
+// clockSkew: a time from the metrics this far past now is a clock or a
+// value that is wrong, not evidence for a verdict.
+const clockSkew = 5 * time.Minute
+
 func gcPassedCheckpoint(r *report.Report, _ Options) []report.Finding {
 	t := taskOf(r)
-	if t == nil || t.GCSafePoint == nil || t.Checkpoint == nil || !t.GCSafePoint.After(*t.Checkpoint) {
+	if t == nil || t.GCSafePoint == nil || t.Checkpoint == nil || !t.GCSafePoint.After(*t.Checkpoint) || inFuture(r, t.GCSafePoint) || inFuture(r, t.Checkpoint) {
 		return nil
 	}
 	return []report.Finding{{
@@ -112,7 +130,7 @@ func gcPassedCheckpoint(r *report.Report, _ Options) []report.Finding {
 // Backup's status: the operator stopped refreshing status.logCheckpointTs.
 func checkpointMismatch(r *report.Report, _ Options) []report.Finding {
 	t, cp := taskOf(r), r.Backup.Checkpoint
-	if t == nil || t.Checkpoint == nil || cp == nil {
+	if t == nil || t.Checkpoint == nil || cp == nil || inFuture(r, t.Checkpoint) {
 		return nil
 	}
 	behind := t.Checkpoint.Sub(cp.Time)

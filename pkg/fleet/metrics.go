@@ -109,7 +109,7 @@ func urgency(r Row, f *Figures) int {
 		return 0
 	case (rt != nil && positive(rt.Exhausted)) || critical:
 		return 1
-	case t != nil && running && (t.State == report.TaskPaused || t.Absent || (t.Advanced != nil && *t.Advanced == 0 && t.Lag != nil && time.Duration(*t.Lag) > report.MovedWindow)):
+	case t != nil && running && (t.State == report.TaskPaused || t.Absent || t.Stuck()):
 		return 2
 	case (rt != nil && positive(rt.Current)) || firing:
 		return 3

@@ -2,9 +2,11 @@ package promapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -26,10 +28,12 @@ type Target struct {
 	TaskLabels Matchers
 }
 
-// Figures gathers the metrics section of one backup at time now.
+// Figures gathers the metrics section of one backup at time now. The
+// retry figures and alerts, and the task's chain (its state, then what
+// depends on the state's series), run side by side: a query that hangs
+// in one holds back nothing in the other.
 func (c *Client) Figures(ctx context.Context, t Target, now time.Time) report.MetricsSection {
 	sec := report.MetricsSection{Prometheus: c.Where}
-	b := newBatch(c, now)
 	sel := Matchers{{"namespace", t.Namespace}, {"backup", t.Name}}
 	queries := retryQueries(sel)
 	alerts := sel.Selector("ALERTS")
@@ -41,18 +45,18 @@ func (c *Client) Figures(ctx context.Context, t Target, now time.Time) report.Me
 			alerts += " or " + task.Selector("ALERTS")
 			forState += " or " + task.Selector("ALERTS_FOR_STATE")
 		}
-		queries["task.status"] = t.TaskLabels.With(Matcher{"task", t.Name}).Selector(mTaskStatus)
-		queries["task.tikv"] = "count(" + mEnabled + ") or count(" + mTaskStatus + ")"
 	}
 	queries["alerts"] = alerts
 	queries["alerts.since"] = forState
-	b.run(ctx, queries)
-
-	sec.Retries = retryFigures(b, c)
-	sec.Alerts = alertsPart(b, c)
+	var wg sync.WaitGroup
 	if t.Log {
-		sec.Task = c.taskFigures(ctx, b, t, now)
+		wg.Go(func() { sec.Task = c.taskFigures(ctx, t, now) })
 	}
+	b := newBatch(c, now)
+	b.run(ctx, queries)
+	sec.Retries = retryFigures(b, c)
+	sec.Alerts = alertsPart(b, c, now)
+	wg.Wait()
 	return sec
 }
 
@@ -76,11 +80,11 @@ func retryQueries(sel Matchers) map[string]string {
 	}
 }
 
-var retryNames = []string{"current", "rate", "results", "successes", "exhausted", "timeouts", "p50", "p90", "exporter"}
-
 func retryFigures(b *batch, c *Client) *report.RetryFigures {
 	r := &report.RetryFigures{}
-	if err := b.firstErr(retryNames...); err != nil {
+	// Whether there are series at all decides the note; without an
+	// answer to that, nothing else can be said.
+	if err := b.firstErr("current", "exporter"); err != nil {
 		r.Error = c.Reason(err)
 		return r
 	}
@@ -92,39 +96,40 @@ func retryFigures(b *batch, c *Client) *report.RetryFigures {
 		}
 		return r
 	}
-	r.Current = b.scalar("current")
-	r.RatePerHour = b.scalar("rate")
-	r.Results = b.scalar("results")
-	r.Exhausted = b.scalar("exhausted")
-	r.Timeouts = b.scalar("timeouts")
-	if s, n := b.scalar("successes"), r.Results; s != nil && n != nil && *n > 0 {
-		ratio := min(*s / *n, 1)
-		r.SuccessRatio = &ratio
+	for _, name := range []string{"rate", "results", "successes", "exhausted", "timeouts", "p50", "p90"} {
+		if err := b.err[name]; err != nil {
+			r.Unread = append(r.Unread, name+": "+c.Reason(err))
+		}
 	}
-	r.P50 = seconds(b.scalar("p50"))
-	r.P90 = seconds(b.scalar("p90"))
+	r.Current = b.countOf("current")
+	r.RatePerHour = b.countOf("rate")
+	r.Results = b.countOf("results")
+	r.Exhausted = b.countOf("exhausted")
+	r.Timeouts = b.countOf("timeouts")
+	if s, n := b.countOf("successes"), r.Results; s != nil && n != nil && *n > 0 {
+		r.SuccessRatio = ratio(min(*s / *n, 1))
+	}
+	if f, ok := b.scalar("p50"); ok {
+		r.P50 = duration(f)
+	}
+	if f, ok := b.scalar("p90"); ok {
+		r.P90 = duration(f)
+	}
 	return r
 }
 
-func seconds(f *float64) *backup.Duration {
-	if f == nil || *f < 0 {
-		return nil
-	}
-	d := backup.Duration(time.Duration(*f * float64(time.Second)).Round(time.Second))
-	return &d
-}
-
 // alertsPart reads ALERTS (name, state, severity) and ALERTS_FOR_STATE
-// (its value is when the alert became active).
-func alertsPart(b *batch, c *Client) *report.AlertsPart {
+// (its value is when the alert became active; a "since" that cannot be
+// read is left out).
+func alertsPart(b *batch, c *Client, now time.Time) *report.AlertsPart {
 	p := &report.AlertsPart{Items: []report.Alert{}}
 	if err := b.firstErr("alerts"); err != nil {
 		p.Error = c.Reason(err)
 		return p
 	}
-	since := map[string]time.Time{}
+	since := map[string]*time.Time{}
 	for _, s := range b.vec["alerts.since"] {
-		since[string(s.Metric[model.AlertNameLabel])] = time.Unix(int64(s.Value), 0).UTC()
+		since[string(s.Metric[model.AlertNameLabel])] = unixTime(float64(s.Value), now)
 	}
 	seen := map[string]bool{}
 	for _, s := range b.vec["alerts"] {
@@ -132,14 +137,12 @@ func alertsPart(b *batch, c *Client) *report.AlertsPart {
 			Name:     string(s.Metric[model.AlertNameLabel]),
 			State:    string(s.Metric["alertstate"]),
 			Severity: string(s.Metric["severity"]),
+			Since:    since[string(s.Metric[model.AlertNameLabel])],
 		}
 		if key := a.Name + "\x00" + a.State; seen[key] {
 			continue
 		} else {
 			seen[key] = true
-		}
-		if t, ok := since[a.Name]; ok && !t.IsZero() {
-			a.Since = &t
 		}
 		p.Items = append(p.Items, a)
 	}
@@ -153,8 +156,13 @@ func alertsPart(b *batch, c *Client) *report.AlertsPart {
 	return p
 }
 
-func (c *Client) taskFigures(ctx context.Context, b *batch, t Target, now time.Time) *report.TaskFigures {
+func (c *Client) taskFigures(ctx context.Context, t Target, now time.Time) *report.TaskFigures {
 	tf := &report.TaskFigures{Task: t.Name}
+	b := newBatch(c, now)
+	b.run(ctx, map[string]string{
+		"task.status": t.TaskLabels.With(Matcher{"task", t.Name}).Selector(mTaskStatus),
+		"task.tikv":   "count(" + mEnabled + ") or count(" + mTaskStatus + ")",
+	})
 	if err := b.firstErr("task.status", "task.tikv"); err != nil {
 		tf.Error = c.Reason(err)
 		return tf
@@ -170,16 +178,19 @@ func (c *Client) taskFigures(ctx context.Context, b *batch, t Target, now time.T
 		return tf
 	}
 	scope, series, err := chooseCluster(series, t)
-	if err != nil {
+	switch {
+	case errors.Is(err, errOtherCluster):
+		tf.Absent = true
+		tf.Note = err.Error()
+		return tf
+	case err != nil:
 		tf.Error = err.Error()
 		return tf
 	}
-	if len(scope) > 0 && len(t.TaskLabels) == 0 {
-		tf.Scope = scope.String()
-	} else if len(t.TaskLabels) > 0 {
-		tf.Scope = t.TaskLabels.String()
+	if len(t.TaskLabels) > 0 {
 		scope = t.TaskLabels
 	}
+	tf.Scope = scope.String()
 	tf.Stores, tf.State = storeStates(series)
 
 	sel := scope.With(Matcher{"task", t.Name})
@@ -194,24 +205,31 @@ func (c *Client) taskFigures(ctx context.Context, b *batch, t Target, now time.T
 		"fatal":      "sum by (type) (increase(" + mFatal + "[1h])" + onTask + ")",
 		"safepoint":  "max(" + mSafePoint + onTask + ")",
 	})
-	if err := b2.firstErr("checkpoint", "moved", "errors", "fatal", "safepoint"); err != nil {
-		tf.Error = c.Reason(err)
-		return tf
+	// The state is read: a figure that fails is said, and spoils no other.
+	for _, name := range []string{"checkpoint", "moved", "errors", "fatal", "safepoint"} {
+		if err := b2.err[name]; err != nil {
+			tf.Unread = append(tf.Unread, name+": "+c.Reason(err))
+		}
 	}
-	if v := b2.scalar("checkpoint"); v != nil && *v > 0 {
-		at := tsoTime(*v)
-		lag := backup.Duration(max(now.Sub(at), 0).Round(time.Second))
-		tf.Checkpoint, tf.Lag = &at, &lag
-	} else {
+	if f, ok := b2.scalar("checkpoint"); ok {
+		if at := tsoTime(f, now); at != nil {
+			lag := backup.Duration(max(now.Sub(*at), 0).Round(time.Second))
+			tf.Checkpoint, tf.Lag = at, &lag
+		} else {
+			tf.Unread = append(tf.Unread, fmt.Sprintf("checkpoint: %g is not a TSO of a time up to a day from now", f))
+		}
+	} else if b2.err["checkpoint"] == nil {
 		tf.Note = fmt.Sprintf("TiDB reports no checkpoint for task %q: is Prometheus scraping TiDB? (only the TiDB that runs the log backup advancer exports it)", t.Name)
 	}
-	if v := b2.scalar("moved"); v != nil {
-		d := backup.Duration(time.Duration(*v / tsoPerSecond * float64(time.Second)).Round(time.Second))
-		tf.Advanced = &d
+	if f, ok := b2.scalar("moved"); ok {
+		tf.Advanced = tsoSeconds(f)
 	}
-	if v := b2.scalar("safepoint"); v != nil && *v > 0 {
-		at := tsoTime(*v)
-		tf.GCSafePoint = &at
+	if f, ok := b2.scalar("safepoint"); ok {
+		if at := tsoTime(f, now); at != nil {
+			tf.GCSafePoint = at
+		} else {
+			tf.Unread = append(tf.Unread, fmt.Sprintf("GC safe point: %g is not a TSO of a time up to a day from now", f))
+		}
 	}
 	tf.Errors = byType(b2.vec["errors"])
 	tf.FatalErrors = byType(b2.vec["fatal"])
@@ -229,27 +247,20 @@ func byType(v model.Vector) map[string]float64 {
 	return out
 }
 
-// storeStates reads each store's state; the task's is the worst.
+// storeStates reads each store's state; the task's is the worst known
+// one (error > paused > running). A value other than 0, 1 or 2 is
+// "unknown" for its store and hides no known bad state.
 func storeStates(series model.Vector) ([]report.StoreState, string) {
-	worst := -1
+	rank := map[string]int{"running": 1, "unknown": 2, "paused": 3, "error": 4}
+	worst := ""
 	var out []report.StoreState
 	for _, s := range series {
-		code := int(s.Value)
-		out = append(out, report.StoreState{Instance: string(s.Metric[model.InstanceLabel]), State: stateName(code)})
-		worst = max(worst, code)
+		st := taskState(float64(s.Value))
+		out = append(out, report.StoreState{Instance: string(s.Metric[model.InstanceLabel]), State: st})
+		if rank[st] > rank[worst] {
+			worst = st
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Instance < out[j].Instance })
-	return out, stateName(worst)
-}
-
-func stateName(code int) string {
-	switch code {
-	case 0:
-		return report.TaskRunning
-	case 1:
-		return report.TaskPaused
-	case 2:
-		return report.TaskError
-	}
-	return fmt.Sprintf("unknown (%d)", code)
+	return out, worst
 }

@@ -59,6 +59,9 @@ func Connect(ctx context.Context, c Config, kube Kube, prefer ...string) Outcome
 	if c.Disabled {
 		return Outcome{Skipped: "not queried (--no-prometheus)"}
 	}
+	if c.EnvError != "" {
+		return Outcome{Error: c.EnvError}
+	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
@@ -163,10 +166,16 @@ func (c *Client) probe(ctx context.Context) error {
 // Query runs an instant query and returns its vector, bounded by the
 // client's timeout (and the caller's context).
 func (c *Client) Query(ctx context.Context, q string, at time.Time) (model.Vector, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	v, _, _, err := c.api.Query(ctx, q, at, promv1.WithTimeout(c.timeout))
 	if err != nil {
+		if parent.Err() != nil && !errors.Is(parent.Err(), context.Canceled) {
+			// The command's own deadline (or the section's share of
+			// it) ran out first: say that, not --prometheus-timeout.
+			return nil, errCommandDeadline
+		}
 		return nil, err
 	}
 	vec, ok := v.(model.Vector)
@@ -186,5 +195,11 @@ func (c *Client) Reason(err error) string {
 		e.Detail = strings.ReplaceAll(e.Detail, c.secret, text.Redacted)
 		err = &e
 	}
-	return Reason(err, c.proxied, c.timeout)
+	r := Reason(err, c.proxied, c.timeout)
+	if c.secret != "" {
+		// Any other text a reason quotes (a host name from a redirect)
+		// may hold the token too.
+		r = strings.ReplaceAll(r, c.secret, text.Redacted)
+	}
+	return r
 }

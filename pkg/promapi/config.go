@@ -38,6 +38,9 @@ type Config struct {
 	Disabled bool
 	// Timeout bounds each request to Prometheus.
 	Timeout time.Duration
+	// EnvError: EnvURL was set but is not a URL to use; Connect reports
+	// it instead of looking for Prometheus.
+	EnvError string
 }
 
 // Service is a Kubernetes Service and port to proxy to.
@@ -156,12 +159,12 @@ func parseURL(raw string) (*url.URL, error) {
 // is asked of the cluster.
 func (c Config) checkFiles() error {
 	if c.BearerTokenFile != "" {
-		if _, err := readSmallFile(c.BearerTokenFile, "--prometheus-bearer-token-file"); err != nil {
+		if _, err := readToken(c.BearerTokenFile); err != nil {
 			return err
 		}
 	}
 	if c.CAFile != "" {
-		if _, err := readSmallFile(c.CAFile, "--prometheus-ca-file"); err != nil {
+		if _, err := readCA(c.CAFile); err != nil {
 			return err
 		}
 	}

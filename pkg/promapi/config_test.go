@@ -1,6 +1,8 @@
 package promapi
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -94,7 +96,12 @@ func writeFile(t *testing.T, name string, data []byte) string {
 
 func TestValidate(t *testing.T) {
 	token := writeFile(t, "token", []byte("s3cr3t\n"))
-	ca := writeFile(t, "ca.pem", []byte("-----BEGIN CERTIFICATE-----\n"))
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+	ca := certPEM(t, tlsSrv)
+	notPEM := writeFile(t, "not.pem", []byte("-----BEGIN CERTIFICATE-----\n"))
+	twoLines := writeFile(t, "two", []byte("tok\nen\n"))
+	control := writeFile(t, "ctl", []byte("tok\x01en"))
 	big := writeFile(t, "big", make([]byte, 1<<20+1))
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing")
@@ -145,6 +152,9 @@ func TestValidate(t *testing.T) {
 		{Config{URL: "http://p:9090", CAFile: missing}, "--prometheus-ca-file", "no such file"},
 		{Config{URL: "http://p:9090", CAFile: dir}, "--prometheus-ca-file", "not a regular file"},
 		{Config{CAFile: ca}, "--prometheus-ca-file", "go with --prometheus-url"},
+		{Config{URL: "http://p:9090", CAFile: notPEM}, "--prometheus-ca-file", "no PEM certificate"},
+		{Config{URL: "http://p:9090", BearerTokenFile: twoLines}, "--prometheus-bearer-token-file", "one token on one line"},
+		{Config{URL: "http://p:9090", BearerTokenFile: control}, "--prometheus-bearer-token-file", "printable ASCII"},
 		{Config{BearerTokenFile: token}, "--prometheus-bearer-token-file", "go with --prometheus-url"},
 		{Config{InsecureSkipTLSVerify: true}, "--prometheus-insecure-skip-tls-verify", "go with --prometheus-url"},
 		{Config{Service: "monitoring/p:9090", CAFile: ca}, "--prometheus-ca-file", "go with --prometheus-url"},

@@ -16,6 +16,10 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
+// errCommandDeadline: the time given to Prometheus ran out (the section's
+// budget within the command's deadline) before --prometheus-timeout did.
+var errCommandDeadline = errors.New("the time for Prometheus ran out")
+
 // errNotPrometheus: the server answered, but not as a Prometheus API does.
 var errNotPrometheus = errors.New("not a Prometheus API")
 
@@ -31,10 +35,14 @@ func Reason(err error, proxied bool, timeout time.Duration) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, errCommandDeadline):
+		return "no answer within the time left to the command (its deadline, or --prometheus-timeout for all the queries)"
+	case errors.Is(err, errTooManySeries):
+		return fmt.Sprintf("the answer has more than %d series: not read", maxSeries)
 	case errors.Is(err, errNotPrometheus):
 		return "the answer is not a Prometheus API answer: is it Prometheus?"
 	case errors.Is(err, errTooLarge):
-		return "the answer is larger than 32 MiB: not read"
+		return "the answer is too large: not read"
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Sprintf("no answer within %s (--prometheus-timeout)", timeout)
 	case errors.Is(err, context.Canceled):

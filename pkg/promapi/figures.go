@@ -2,7 +2,7 @@ package promapi
 
 import (
 	"context"
-	"math"
+	"errors"
 	"sync"
 	"time"
 
@@ -35,40 +35,63 @@ const (
 // value / 2^18 / 1000.
 const tsoPerSecond = 262144000
 
-// tsoTime turns a TSO held as a float into a time.
-func tsoTime(v float64) time.Time {
-	return time.UnixMilli(int64(v / (1 << 18))).UTC()
-}
+// Bounds of one batch of queries. A backup's own answers hold a series
+// per TiKV store at most; a fleet's a series per backup, task or store.
+// Past the bounds an answer is refused (one line), never held.
+const (
+	backupBodyBytes = 1 << 20
+	fleetBodyBytes  = 16 << 20
+	// maxSeries bounds the series of one answer.
+	maxSeries = 200000
+	// fleetParallel bounds a fleet's queries in flight: each answer may be
+	// megabytes while it is decoded.
+	fleetParallel = 3
+)
 
-// parallelQueries bounds the queries of one command in flight at once.
-const parallelQueries = 4
+var errTooManySeries = errors.New("too many series")
 
-// batch runs named queries at one instant, at most parallelQueries at a
-// time; each answer or error is kept by name, so one failing query spoils
-// only the figure it feeds.
+// batch runs named queries at one instant; each answer or error is kept
+// by name (or, with reduce, handed over as it arrives and not kept), so
+// one failing query spoils only the figure it feeds.
 type batch struct {
-	c   *Client
-	at  time.Time
-	mu  sync.Mutex
-	vec map[string]model.Vector
-	err map[string]error
+	c        *Client
+	at       time.Time
+	limit    int64 // body bytes per answer
+	parallel int   // 0: all at once
+	// reduce, when set, gets each answer as it arrives (under the lock).
+	reduce func(name string, v model.Vector)
+	mu     sync.Mutex
+	vec    map[string]model.Vector
+	err    map[string]error
 }
 
 func newBatch(c *Client, at time.Time) *batch {
-	return &batch{c: c, at: at, vec: map[string]model.Vector{}, err: map[string]error{}}
+	return &batch{c: c, at: at, limit: backupBodyBytes, vec: map[string]model.Vector{}, err: map[string]error{}}
 }
 
+// run sends every query at once (or parallel at a time): each has the
+// whole of the context's time, so a query that hangs holds back none of
+// the others.
 func (b *batch) run(ctx context.Context, queries map[string]string) {
+	ctx = withBodyLimit(ctx, b.limit)
 	g := new(errgroup.Group)
-	g.SetLimit(parallelQueries)
+	if b.parallel > 0 {
+		g.SetLimit(b.parallel)
+	}
 	for name, q := range queries {
 		g.Go(func() error {
 			v, err := b.c.Query(ctx, q, b.at)
+			if err == nil && len(v) > maxSeries {
+				v, err = nil, errTooManySeries
+			}
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			if err != nil {
+			switch {
+			case err != nil:
 				b.err[name] = err
-			} else {
+			case b.reduce != nil:
+				b.reduce(name, v)
+			default:
 				b.vec[name] = v
 			}
 			return nil
@@ -78,17 +101,21 @@ func (b *batch) run(ctx context.Context, queries map[string]string) {
 }
 
 // scalar is the single value of a query that aggregates to one series;
-// nil when it has none, or when it is not a number (NaN, ±Inf).
-func (b *batch) scalar(name string) *float64 {
+// ok is false when it has none.
+func (b *batch) scalar(name string) (f float64, ok bool) {
 	v := b.vec[name]
 	if len(v) == 0 {
-		return nil
+		return 0, false
 	}
-	f := float64(v[0].Value)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil
+	return float64(v[0].Value), true
+}
+
+// countOf is a scalar read as a count (nil: none, or absurd).
+func (b *batch) countOf(name string) *float64 {
+	if f, ok := b.scalar(name); ok {
+		return count(f)
 	}
-	return &f
+	return nil
 }
 
 // firstErr is the first error among the named queries, in the order given.

@@ -311,7 +311,9 @@ func TestFiguresOneQueryFails(t *testing.T) {
 			}
 		}},
 		{"a retry figure", qP50, func(t *testing.T, sec report.MetricsSection) {
-			if sec.Retries == nil || sec.Retries.Error != "the server failed (500)" || sec.Retries.Current != nil {
+			// p50 is said unread; every other retry figure is still read.
+			if r := sec.Retries; r == nil || r.Error != "" || r.Current == nil || *r.Current != 2 || r.P50 != nil ||
+				len(r.Unread) != 1 || r.Unread[0] != "p50: the server failed (500)" {
 				t.Errorf("retries = %+v", sec.Retries)
 			}
 			if sec.Alerts == nil || len(sec.Alerts.Items) != 2 || sec.Task == nil || sec.Task.Error != "" {
@@ -327,7 +329,9 @@ func TestFiguresOneQueryFails(t *testing.T) {
 			}
 		}},
 		{"task errors", qErrors, func(t *testing.T, sec report.MetricsSection) {
-			if sec.Task == nil || sec.Task.Error != "the server failed (500)" {
+			// The state (the verdict's evidence) stays; the errors are unread.
+			if tf := sec.Task; tf == nil || tf.Error != "" || tf.State != report.TaskError || tf.Checkpoint == nil ||
+				len(tf.Unread) != 1 || tf.Unread[0] != "errors: the server failed (500)" {
 				t.Errorf("task = %+v", sec.Task)
 			}
 			if sec.Retries == nil || sec.Retries.Error != "" {

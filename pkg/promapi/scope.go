@@ -1,6 +1,7 @@
 package promapi
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,15 +34,23 @@ func chooseCluster(series model.Vector, t Target) (Matchers, model.Vector, error
 	for _, s := range series {
 		ids[identity(s.Metric)] = s.Metric
 	}
-	if len(ids) <= 1 || len(t.TaskLabels) > 0 {
+	if len(t.TaskLabels) > 0 || len(series) == 0 {
 		return nil, series, nil
 	}
+	if len(ids) == 1 {
+		// One cluster runs it: this backup's, unless its labels say
+		// another cluster or namespace (then this cluster has no task).
+		if ok, labelled := match(series[0].Metric, t); labelled && !ok {
+			return nil, nil, fmt.Errorf("%w: TiKV reports task %q only for %s, not for %s", errOtherCluster, t.Name, example(ids), t.clusterName())
+		}
+		return clusterMatchers(series[0].Metric), series, nil
+	}
 	var kept model.Vector
-	var match model.Metric
+	var chosenMetric model.Metric
 	for _, s := range series {
 		if belongs(s.Metric, t) {
 			kept = append(kept, s)
-			match = s.Metric
+			chosenMetric = s.Metric
 		}
 	}
 	chosen := map[string]bool{}
@@ -52,14 +61,22 @@ func chooseCluster(series model.Vector, t Target) (Matchers, model.Vector, error
 		return nil, nil, fmt.Errorf("task %q is reported by %d TiDB clusters and the labels do not say which is %s: choose with --task-labels (e.g. %s)",
 			t.Name, len(ids), t.clusterName(), example(ids))
 	}
-	var m Matchers
+	return clusterMatchers(chosenMetric), kept, nil
+}
+
+// clusterMatchers are the cluster labels a series carries, as matchers.
+func clusterMatchers(m model.Metric) Matchers {
+	var out Matchers
 	for _, l := range clusterLabels {
-		if v, ok := match[l]; ok {
-			m = append(m, Matcher{string(l), string(v)})
+		if v, ok := m[l]; ok {
+			out = append(out, Matcher{string(l), string(v)})
 		}
 	}
-	return m, kept, nil
+	return out
 }
+
+// errOtherCluster: the only series of the task are another cluster's.
+var errOtherCluster = errors.New("another TiDB cluster's task")
 
 func (t Target) clusterNS() string {
 	if t.ClusterNamespace != "" {
@@ -77,25 +94,32 @@ func (t Target) clusterName() string {
 
 // belongs tells a series of the backup's own TiDB cluster, by whichever
 // of the known labels it carries; a label it lacks does not count against
-// it, a label that names another cluster or namespace does.
+// it, a label that names another cluster or namespace does, and a series
+// with none of them cannot be told apart.
 func belongs(m model.Metric, t Target) bool {
+	ok, labelled := match(m, t)
+	return ok && labelled
+}
+
+// match: ok when no known label contradicts the backup's cluster;
+// labelled when the series carries at least one it could be checked by.
+func match(m model.Metric, t Target) (ok, labelled bool) {
 	ns, cl := t.clusterNS(), t.Cluster
-	any := false
 	check := func(l model.LabelName, want string) bool {
-		v, ok := m[l]
-		if !ok || want == "" {
+		v, has := m[l]
+		if !has || want == "" {
 			return true
 		}
-		any = true
+		labelled = true
 		return string(v) == want
 	}
 	tc := ""
 	if cl != "" {
 		tc = ns + "-" + cl
 	}
-	ok := check("tidb_cluster", tc) && check("cluster", cl) && check("pingcap_com_cluster", cl) &&
+	ok = check("tidb_cluster", tc) && check("cluster", cl) && check("pingcap_com_cluster", cl) &&
 		check("kubernetes_namespace", ns) && check("namespace", ns)
-	return ok && any
+	return ok, labelled
 }
 
 func example(ids map[string]model.Metric) string {

@@ -1,6 +1,7 @@
 package promapi
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -29,16 +30,26 @@ func TestChooseClusterOne(t *testing.T) {
 		store("tikv-0", 0, "tidb_cluster", "ns-basic"),
 		store("tikv-1", 0, "tidb_cluster", "ns-basic"),
 	}
-	// One cluster: nothing to choose, even when it is not the backup's.
+	// One cluster: it is the backup's unless its labels say otherwise;
+	// its labels scope the queries that follow.
 	for _, target := range []Target{
 		{Namespace: "ns", Name: "b", Log: true, Cluster: "basic"},
-		{Namespace: "other", Name: "b", Log: true, Cluster: "other"},
 		{Namespace: "ns", Name: "b", Log: true},
 	} {
 		m, kept, err := chooseCluster(series, target)
-		if err != nil || len(m) != 0 || len(kept) != 2 {
+		if err != nil || m.String() != `tidb_cluster="ns-basic"` || len(kept) != 2 {
 			t.Errorf("chooseCluster(%+v) = %v, %s, %v", target, m, instances(kept), err)
 		}
+	}
+	// Another cluster's task is not this backup's.
+	other := Target{Namespace: "other", Name: "b", Log: true, Cluster: "other"}
+	if _, _, err := chooseCluster(series, other); !errors.Is(err, errOtherCluster) || !strings.Contains(err.Error(), "only for tidb_cluster=ns-basic") {
+		t.Errorf("chooseCluster(%+v): %v, want the other cluster's", other, err)
+	}
+	// Series with no cluster label at all cannot be told apart: taken.
+	bare := model.Vector{store("tikv-0", 0)}
+	if m, kept, err := chooseCluster(bare, other); err != nil || len(m) != 0 || len(kept) != 1 {
+		t.Errorf("unlabelled: %v, %v, %v", m, kept, err)
 	}
 	if m, kept, err := chooseCluster(nil, Target{Name: "b"}); err != nil || m != nil || kept != nil {
 		t.Errorf("chooseCluster(none) = %v, %v, %v", m, kept, err)

@@ -1,6 +1,7 @@
 package promapi
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -13,7 +14,7 @@ import (
 )
 
 // errTooLarge ends an answer larger than maxBodyBytes.
-var errTooLarge = errors.New("the answer is larger than 32 MiB")
+var errTooLarge = errors.New("the answer is too large")
 
 // directTransport is for --prometheus-url: the environment's proxy, the
 // CA and TLS choice, and the bearer token (read once, sent only to the
@@ -25,13 +26,9 @@ func directTransport(c Config, host string) (http.RoundTripper, string, error) {
 	base.TLSHandshakeTimeout = 10 * time.Second
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CAFile != "" {
-		pem, err := readSmallFile(c.CAFile, "--prometheus-ca-file")
+		pool, err := readCA(c.CAFile)
 		if err != nil {
 			return nil, "", err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", fmt.Errorf("--prometheus-ca-file %s: no PEM certificate in it", c.CAFile)
 		}
 		tlsConf.RootCAs = pool
 	}
@@ -41,17 +38,40 @@ func directTransport(c Config, host string) (http.RoundTripper, string, error) {
 	var rt http.RoundTripper = base
 	token := ""
 	if c.BearerTokenFile != "" {
-		tok, err := readSmallFile(c.BearerTokenFile, "--prometheus-bearer-token-file")
-		if err != nil {
+		var err error
+		if token, err = readToken(c.BearerTokenFile); err != nil {
 			return nil, "", err
-		}
-		token = strings.TrimSpace(string(tok))
-		if token == "" || strings.ContainsAny(token, "\r\n") {
-			return nil, "", fmt.Errorf("--prometheus-bearer-token-file %s: want one token on one line", c.BearerTokenFile)
 		}
 		rt = bearer{next: rt, token: token, host: host}
 	}
 	return limitBody(rt), token, nil
+}
+
+// readCA reads a PEM bundle for --prometheus-ca-file.
+func readCA(path string) (*x509.CertPool, error) {
+	pem, err := readSmallFile(path, "--prometheus-ca-file")
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--prometheus-ca-file %s: no PEM certificate in it", path)
+	}
+	return pool, nil
+}
+
+// readToken reads --prometheus-bearer-token-file: one token on one line,
+// of characters a header may carry.
+func readToken(path string) (string, error) {
+	b, err := readSmallFile(path, "--prometheus-bearer-token-file")
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" || strings.ContainsFunc(token, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return "", fmt.Errorf("--prometheus-bearer-token-file %s: want one token on one line, of printable ASCII", path)
+	}
+	return token, nil
 }
 
 // readSmallFile reads a token or CA file, refusing one that is not a small
@@ -85,12 +105,26 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// limitBody ends an answer that grows past maxBodyBytes with errTooLarge.
+// bodyLimitKey carries a smaller bound for the answers of one batch: a
+// backup's own queries need kilobytes, a fleet's a few megabytes.
+type bodyLimitKey struct{}
+
+// withBodyLimit bounds the answers to requests made with ctx.
+func withBodyLimit(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, bodyLimitKey{}, n)
+}
+
+// limitBody ends an answer that grows past its bound (maxBodyBytes, or
+// the context's) with errTooLarge.
 func limitBody(next http.RoundTripper) http.RoundTripper {
 	return rtFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(r)
 		if err == nil {
-			resp.Body = &limitedBody{rc: resp.Body, left: maxBodyBytes + 1}
+			limit := int64(maxBodyBytes)
+			if n, ok := r.Context().Value(bodyLimitKey{}).(int64); ok && n < limit {
+				limit = n
+			}
+			resp.Body = &limitedBody{rc: resp.Body, left: limit + 1}
 		}
 		return resp, err
 	})

@@ -38,6 +38,7 @@ func metrics(p *printer, s report.MetricsSection) {
 			p.f("  Retries:     %s now, %s/h (5m rate); last hour: %s, %s exhausted, %s timed out\n",
 				num(r.Current), rate(r.RatePerHour), results(r), num(r.Exhausted), num(r.Timeouts))
 			p.f("  Duration:    p50 %s, p90 %s (retries that ended in the last hour)\n", dur(r.P50), dur(r.P90))
+			unread(p, r.Unread)
 		}
 	}
 	if a := s.Alerts; a != nil {
@@ -97,8 +98,16 @@ func task(p *printer, t *report.TaskFigures) {
 	if t.State != "" {
 		p.f("  Errors (1h): %s; fatal: %s\n", counts(t.Errors), counts(t.FatalErrors))
 	}
+	unread(p, t.Unread)
 	if t.Note != "" {
 		p.f("  %s\n", t.Note)
+	}
+}
+
+// unread names the figures that could not be read, one per line.
+func unread(p *printer, figures []string) {
+	for _, u := range figures {
+		p.f("  %s %s\n", p.paint(red, "not read:"), u)
 	}
 }
 

@@ -92,7 +92,7 @@ func rpoCell(t *report.TaskFigures) string {
 		return "-"
 	}
 	s := dur(t.Lag)
-	if t.Advanced != nil && *t.Advanced == 0 {
+	if t.Stuck() {
 		s += " (stuck)"
 	}
 	return s

@@ -44,6 +44,9 @@ type RetryFigures struct {
 	// exporter running?").
 	Note  string `json:"note,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Unread: the figures that could not be read, each "figure: reason"
+	// (the others are still shown).
+	Unread []string `json:"unread,omitempty"`
 }
 
 // AlertsPart lists the alerts firing or pending for the backup (and its
@@ -89,11 +92,22 @@ type TaskFigures struct {
 	// that run the task.
 	Errors      map[string]float64 `json:"errors,omitempty"`
 	FatalErrors map[string]float64 `json:"fatalErrors,omitempty"`
-	// Absent: TiKV exports log backup metrics, but no store reports this
-	// task (stopped, never started, or lost).
+	// Absent: TiKV exports log backup metrics, but no store of this
+	// backup's TiDB cluster reports this task (stopped, never started,
+	// lost, or only another cluster runs a task of this name).
 	Absent bool   `json:"absent,omitempty"`
 	Note   string `json:"note,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Unread: the figures that could not be read, each "figure: reason"
+	// (the others, the state first, are still shown).
+	Unread []string `json:"unread,omitempty"`
+}
+
+// Stuck: the checkpoint did not move in the last MovedWindow and is
+// further behind than that: the one test investigate's verdict, the
+// metrics list and its RPO column share.
+func (t *TaskFigures) Stuck() bool {
+	return t != nil && t.Advanced != nil && *t.Advanced == 0 && t.Lag != nil && time.Duration(*t.Lag) > MovedWindow
 }
 
 // MovedWindow is how far back the checkpoint's movement is measured.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 )
 
@@ -124,6 +126,7 @@ func TestPrometheusFlagErrors(t *testing.T) {
 		{[]string{"--prometheus-url", "http://x", "--prometheus-bearer-token-file", "/nonexistent/token"}, "--prometheus-bearer-token-file /nonexistent/token"},
 		{[]string{"--prometheus-timeout", "0s"}, "--prometheus-timeout"},
 		{[]string{"--task-labels", "bad-name=x"}, "not a Prometheus label name"},
+		{[]string{"--task-labels", "__name__=x"}, "reserved by Prometheus"},
 	} {
 		r := plugin(t, append([]string{"investigate", ref}, tc.args...)...)
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
@@ -131,9 +134,16 @@ func TestPrometheusFlagErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want one line with %q", tc.args, r.code, r.stderr, r.stdout, tc.want)
 		}
 	}
-	// The URL from the environment is checked the same way.
-	r := execute(t, []string{"KUBECTL_LOGBACKUP_PROMETHEUS_URL=not a url"}, s.bin, "--kubeconfig", s.kubeconfig, "investigate", ref)
-	if r.code != 1 || !strings.Contains(r.stderr, "KUBECTL_LOGBACKUP_PROMETHEUS_URL") {
-		t.Errorf("env URL: exit %d, %q", r.code, r.stderr)
+	// A URL from the environment is not a flag of the command: a bad one
+	// spoils only the metrics section, named as the environment's, and
+	// a command that does not ask Prometheus never looks at it.
+	env := []string{"KUBECTL_LOGBACKUP_PROMETHEUS_URL=not a url"}
+	r := execute(t, env, s.bin, "--kubeconfig", s.kubeconfig, "investigate", ref, "-o", "json")
+	var rep report.Report
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil || !strings.Contains(rep.Metrics.Error, "KUBECTL_LOGBACKUP_PROMETHEUS_URL") || rep.Backup.Backup == nil {
+		t.Errorf("env URL: exit %d, metrics %+v, %q", r.code, rep.Metrics, r.stderr)
+	}
+	if r := execute(t, env, s.bin, "--kubeconfig", s.kubeconfig, "status", "-n", fixtures.NSv1); r.code != 0 {
+		t.Errorf("status with a bad env URL: exit %d, %q", r.code, r.stderr)
 	}
 }

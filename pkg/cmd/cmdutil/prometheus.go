@@ -52,13 +52,20 @@ func (p *PrometheusFlags) Config(getenv func(string) string) (promapi.Config, pr
 		Disabled:              p.Disabled,
 		Timeout:               p.Timeout,
 	}
-	if c.URL == "" && c.Service == "" && getenv != nil {
-		if env := strings.TrimSpace(getenv(promapi.EnvURL)); env != "" {
-			c.URL, c.URLFromEnv = env, true
-		}
-	}
 	if err := c.Validate(); err != nil {
 		return c, nil, err
+	}
+	if c.URL == "" && c.Service == "" && !c.Disabled && getenv != nil {
+		if env := strings.TrimSpace(getenv(promapi.EnvURL)); env != "" {
+			// The environment is not a flag of this command: a bad value
+			// spoils only what would ask Prometheus, and says so there.
+			env := promapi.Config{URL: env, URLFromEnv: true, Timeout: c.Timeout}
+			if err := env.Validate(); err != nil {
+				c.EnvError = err.Error()
+			} else {
+				c.URL, c.URLFromEnv = env.URL, true
+			}
+		}
 	}
 	labels, err := ParseTaskLabels(p.TaskLabels)
 	return c, labels, err
@@ -81,6 +88,8 @@ func ParseTaskLabels(v string) (promapi.Matchers, error) {
 			return nil, fmt.Errorf("--task-labels: %q is not a Prometheus label name (letters, digits, _)", text.Cut(name, 100))
 		case name == "task":
 			return nil, fmt.Errorf("--task-labels: the task label is the backup's name already; give the cluster's labels")
+		case strings.HasPrefix(name, "__"):
+			return nil, fmt.Errorf("--task-labels: %s is reserved by Prometheus; give the cluster's labels (e.g. tidb_cluster)", name)
 		case len(value) > 1024:
 			return nil, fmt.Errorf("--task-labels: the value of %s is longer than 1024 bytes", name)
 		}

@@ -108,7 +108,7 @@ func TestPrometheusFlagsConfig(t *testing.T) {
 		{"the flag wins", PrometheusFlags{URL: "http://flag:9090"}, withEnv, "http://flag:9090", false, "", false},
 		{"a service wins", PrometheusFlags{Service: "monitoring/prometheus-k8s:9090"}, withEnv, "", false, "monitoring/prometheus-k8s:9090", false},
 		{"blank env", PrometheusFlags{}, env(map[string]string{promapi.EnvURL: " \t"}), "", false, "", false},
-		{"disabled", PrometheusFlags{Disabled: true}, withEnv, "http://from-env:9090", true, "", true},
+		{"disabled: the environment is not read", PrometheusFlags{Disabled: true}, withEnv, "", false, "", true},
 	}
 	for _, c := range cases {
 		c.flags.Timeout = 7 * time.Second
@@ -125,10 +125,11 @@ func TestPrometheusFlagsConfig(t *testing.T) {
 		}
 	}
 
-	// A bad URL from the environment is named as the environment's.
-	_, _, err := (&PrometheusFlags{}).Config(env(map[string]string{promapi.EnvURL: "prometheus:9090"}))
-	if err == nil || !strings.Contains(err.Error(), promapi.EnvURL) || strings.Contains(err.Error(), "--prometheus-url") {
-		t.Errorf("bad env URL: %v", err)
+	// A bad URL from the environment is not this command's flag: no
+	// error here; Connect reports it, named as the environment's.
+	cfg, _, err := (&PrometheusFlags{}).Config(env(map[string]string{promapi.EnvURL: "prometheus:9090"}))
+	if err != nil || cfg.URL != "" || !strings.Contains(cfg.EnvError, promapi.EnvURL) || strings.Contains(cfg.EnvError, "--prometheus-url") {
+		t.Errorf("bad env URL: %v, %+v", err, cfg)
 	}
 	// ... but not looked at when a flag says where Prometheus is.
 	if _, _, err := (&PrometheusFlags{Service: "monitoring/p:9090"}).Config(env(map[string]string{promapi.EnvURL: "prometheus:9090"})); err != nil {

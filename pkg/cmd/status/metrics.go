@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/cmd/cmdutil"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 )
@@ -22,6 +23,12 @@ func (o *Options) askPrometheus(ctx context.Context) (wait func() *promFleets) {
 	if o.output.Value() != formatWide || o.promConfig.Disabled {
 		return func() *promFleets { return res }
 	}
+	// Within the command's deadline, as the list is.
+	deadline := cmdutil.DefaultDeadline
+	if o.session != nil {
+		deadline = o.session.Deadline
+	}
+	ctx, cancelAll := context.WithTimeout(ctx, deadline)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	timeout := o.promConfig.Timeout
@@ -52,7 +59,7 @@ func (o *Options) askPrometheus(ctx context.Context) (wait func() *promFleets) {
 			}
 		})
 	}
-	return func() *promFleets { wg.Wait(); return res }
+	return func() *promFleets { wg.Wait(); cancelAll(); return res }
 }
 
 // addMetrics puts each row's figures on it; it says whether any source's
