@@ -100,7 +100,6 @@ func (d *decoder) storage(spec map[string]any) *Storage {
 	return nil
 }
 
-
 func (d *decoder) status(b *Backup, status map[string]any) {
 	b.Phase = d.str(status, "status", "phase", expString)
 	b.CheckpointTS = d.tso(status, "status", "logCheckpointTs")
