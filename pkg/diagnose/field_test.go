@@ -47,8 +47,13 @@ func TestTrackingStopped(t *testing.T) {
 	none(t, Diagnose(fieldReport(t, fixtures.TaskA), Options{}), "stopped tracking")
 	// Paused on purpose: nothing to refresh.
 	none(t, Diagnose(fieldReport(t, fixtures.TrackingLost, func(b *fixtures.Backup) { b.LogSubcommand = "log-pause" }), Options{}), "stopped tracking")
-	// No timeSynced at all (operator v2, older v1): no evidence, silent.
-	none(t, Diagnose(fieldReport(t, fixtures.TrackingLost, func(b *fixtures.Backup) { b.TimeSynced = nil }), Options{}), "stopped tracking")
+	// The lag is the operator's then, not the task's: no "not advancing".
+	none(t, Diagnose(fieldReport(t, fixtures.TrackingLost), Options{CheckpointLag: DefaultCheckpointLag}), "checkpoint is 120m behind")
+	// No timeSynced at all (operator v2, older v1): no evidence, silent;
+	// the lag is then the checkpoint's own finding.
+	noSync := Diagnose(fieldReport(t, fixtures.TrackingLost, func(b *fixtures.Backup) { b.TimeSynced = nil }), Options{CheckpointLag: DefaultCheckpointLag})
+	none(t, noSync, "stopped tracking")
+	expect(t, noSync, report.Warning, "checkpoint is 120m behind")
 }
 
 func TestLogTaskConditions(t *testing.T) {
@@ -103,10 +108,13 @@ func TestNoStatus(t *testing.T) {
 	// With the controller's line, the cause is known.
 	r.Controller.Lines = []string{"2026-11-25T09:58:00.000Z\tINFO\tbackup\t" + fixtures.RejectedStatusLine + "\t{\"namespace\": \"field\", \"backup\": \"no-status\"}"}
 	expect(t, Diagnose(r, Options{}), report.Critical, "no status", "controller log line", "no PD group")
-	// Just created: nothing is late yet. A status with a phase: recorded.
+	// Just created: nothing is late yet, unless the controller said why.
 	fresh := fieldReport(t, fixtures.NoStatus)
 	fresh.Backup.Backup.Created = now.Add(-time.Minute)
 	none(t, Diagnose(fresh, Options{}), "no status")
+	fresh.Controller.Lines = r.Controller.Lines
+	expect(t, Diagnose(fresh, Options{}), report.Critical, "no status", "no PD group")
+	// A status with a phase: recorded.
 	none(t, Diagnose(fieldReport(t, fixtures.NoJob), Options{}), "no status")
 }
 

@@ -19,15 +19,24 @@ const noStatusAfter = 3 * time.Minute
 // The controller's lines about the backup, when read, say which.
 func noStatus(r *report.Report, _ Options) []report.Finding {
 	b := r.Backup.Backup
-	if !b.StatusAbsent || b.Created.IsZero() || r.GeneratedAt.Sub(b.Created) < noStatusAfter {
+	if !b.StatusAbsent {
+		return nil
+	}
+	rejected, _ := firstLineWith(r.Controller.Lines, "should match", "Invalid value")
+	if !strings.Contains(rejected, "reason") {
+		rejected = ""
+	}
+	// The controller's own refusal is evidence at once; without it, only
+	// time says that nothing will come.
+	if rejected == "" && (b.Created.IsZero() || r.GeneratedAt.Sub(b.Created) < noStatusAfter) {
 		return nil
 	}
 	ev := []string{"no status field, created " + ago(r, b.Created)}
 	next := fmt.Sprintf("Check that the operator of %s runs and watches namespace %s (the controller section of `kubectl logbackup investigate %s` shows its lines about this backup).", b.Group, b.Namespace, r.Target)
 	sev := report.Warning
-	if line, _ := firstLineWith(r.Controller.Lines, "should match", "Invalid value"); line != "" && strings.Contains(line, "reason") {
+	if rejected != "" {
 		sev = report.Critical // the cause is known and nothing will change by itself
-		ev = append(ev, "controller log line "+quoteLine(line))
+		ev = append(ev, "controller log line "+quoteLine(rejected))
 		next = "The API server refused the operator's status update: its condition reason is free text, which metav1.Condition forbids. Operator v2 writes such a reason when the Cluster has no PD group: check spec.br.cluster and that the Cluster has a PD group, then recreate the backup."
 	} else if n := len(r.Controller.Lines); n > 0 {
 		ev = append(ev, fmt.Sprintf("%d controller log lines about it, the newest %s", n, quoteLine(r.Controller.Lines[n-1])))

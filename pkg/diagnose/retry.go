@@ -171,8 +171,8 @@ func retryRunning(r *report.Report, _ Options) []report.Finding {
 
 func checkpointLag(r *report.Report, o Options) []report.Finding {
 	cp := r.Backup.Checkpoint
-	if !CheckpointLagging(r, o) {
-		return nil
+	if !CheckpointLagging(r, o) || syncStale(r) {
+		return nil // trackingStopped says why the checkpoint is old
 	}
 	return []report.Finding{{
 		Severity: report.Warning,

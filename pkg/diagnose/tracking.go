@@ -12,17 +12,24 @@ import (
 // and timeSynced every minute; ten missed refreshes are not a hiccup.
 const syncStaleAfter = 10 * time.Minute
 
+// syncStale: a running log backup whose status.timeSynced is older than
+// syncStaleAfter. Its checkpoint's lag is then the operator's, not the
+// task's, so checkpointLag leaves it to trackingStopped.
+func syncStale(r *report.Report) bool {
+	b := r.Backup.Backup
+	if !b.IsLog() || b.Phase != backup.PhaseRunning || b.TimeSynced == nil || b.LogSubcommand == "log-stop" || b.LogSubcommand == "log-pause" {
+		return false
+	}
+	return r.GeneratedAt.Sub(*b.TimeSynced) > syncStaleAfter
+}
+
 // trackingStopped: a log backup that says Running whose status.timeSynced
 // is stale: the operator no longer tracks it (after a restart, for
 // example: tidb-operator#4745), so status.logCheckpointTs is no longer
 // refreshed and its lag says nothing about the task.
 func trackingStopped(r *report.Report, _ Options) []report.Finding {
 	b := r.Backup.Backup
-	if !b.IsLog() || b.Phase != backup.PhaseRunning || b.TimeSynced == nil || b.LogSubcommand == "log-stop" || b.LogSubcommand == "log-pause" {
-		return nil
-	}
-	stale := r.GeneratedAt.Sub(*b.TimeSynced)
-	if stale <= syncStaleAfter {
+	if !syncStale(r) {
 		return nil
 	}
 	ev := []string{"status.timeSynced " + b.TimeSynced.UTC().Format(time.RFC3339) + " (" + ago(r, *b.TimeSynced) + ")", "phase Running"}
