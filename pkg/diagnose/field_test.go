@@ -181,7 +181,7 @@ func TestStorageCredentials(t *testing.T) {
 func TestTaskTaken(t *testing.T) {
 	r := fieldReport(t, fixtures.TaskB)
 	r.ClusterBackups = report.ClusterBackupsSection{Cluster: "tidb-cluster/basic", Items: []report.ClusterBackup{{Namespace: "field", Name: "pitr-a", Phase: "Running", LogSubcommand: "log-start"}}}
-	expect(t, Diagnose(r, Options{}), report.Critical, "Another log backup task already runs on TiDB cluster tidb-cluster/basic", "field/pitr-a (Running, log-start)", "#5249", "log-stop")
+	expect(t, Diagnose(r, Options{}), report.Warning, "Another log backup task already runs on TiDB cluster tidb-cluster/basic", "field/pitr-a (Running, log-start)", "#5249", "log-stop")
 	r.ClusterBackups.Items = nil
 	r.PodLog = report.PodLogSection{Pod: "backup-pitr-b-log-start-x", Lines: []string{"start", fixtures.TaskExistsLine}}
 	expect(t, Diagnose(r, Options{}), report.Critical, "already runs", "ErrStreamLogTaskExist")

@@ -25,18 +25,23 @@ func activePhase(phase string) bool {
 // taskTaken: BR runs one log backup task per TiDB cluster. Two log
 // backups of the same cluster both started, or a log-start failing with
 // BR's "task already exists": a leftover task, typically of a Backup
-// deleted without log-stop.
+// deleted without log-stop. BR's own error is critical; the Backups alone
+// are a warning, since the other's phase may be stale (its task stopped
+// by hand, or no longer tracked).
 func taskTaken(r *report.Report, _ Options) []report.Finding {
 	b := r.Backup.Backup
 	if !b.IsLog() {
 		return nil
 	}
 	var ev []string
+	sev := report.Warning
 	if line, _ := firstLineWith(r.PodLog.Lines, taskExistsNeedles()...); line != "" {
+		sev = report.Critical
 		ev = append(ev, "pod "+r.PodLog.Pod+" log line "+quoteLine(line))
 	}
 	for _, c := range b.Conditions {
 		if _, n := firstLineWith([]string{c.Message}, taskExistsNeedles()...); n != "" {
+			sev = report.Critical
 			ev = append(ev, fmt.Sprintf("condition %s/%s %s", c.Type, c.Reason, quoteLine(c.Message)))
 			break
 		}
@@ -56,7 +61,7 @@ func taskTaken(r *report.Report, _ Options) []report.Finding {
 		return nil
 	}
 	return []report.Finding{{
-		Severity: report.Critical,
+		Severity: sev,
 		Summary:  "Another log backup task already runs on TiDB cluster " + clusterName(r) + ": BR runs one per cluster, so this one cannot start or the other is a leftover." + evidence(ev...),
 		Next:     "List the cluster's tasks with `br log status --pd <PD>:2379`. A Backup deleted without log-stop leaves its task running (tidb-operator#5249): stop the one you do not want, with spec.logSubcommand: log-stop on its Backup, or `br log stop --task-name=<task>` when its Backup is gone; then set this backup's spec.logSubcommand to log-start again.",
 	}}

@@ -113,7 +113,7 @@ func TestFieldDiagnosesInInvestigate(t *testing.T) {
 		fixtures.Evicted:      {"Retry 1 was caused by Evicted: the node or the scheduler ended the backup pod, not BR", "originalReason Evicted"},
 		fixtures.Stalled:      {"no progress for", "\"Full Backup\" stays at 37.5%", "Progress:      Full Backup 37.5%"},
 		fixtures.NoJob:        {"stuck before its Job exists", "event FailedCreate", "exceeded quota", "no Job owned by the backup"},
-		fixtures.TaskB:        {"CRITICAL Another log backup task already runs on TiDB cluster tidb-cluster/basic", "field/pitr-a (Running, log-start)", "Other log backups of TiDB cluster tidb-cluster/basic"},
+		fixtures.TaskB:        {"WARNING  Another log backup task already runs on TiDB cluster tidb-cluster/basic", "field/pitr-a (Running, log-start)", "Other log backups of TiDB cluster tidb-cluster/basic"},
 	} {
 		r := plugin(t, "investigate", fixtures.NSField+"/"+name)
 		if r.code != 0 {
@@ -185,4 +185,17 @@ func TestFieldStorageSecretKeysOnly(t *testing.T) {
 	}
 	mustContain(t, r.stdout, "The storage Secret s3-creds was not checked: forbidden: missing permission to get secrets", "Service account: default")
 	mustNotContain(t, r.stdout, "lacks the keys", fixtures.PlantedSecretValue)
+}
+
+// CompactBackup is out of scope, and the error for a name that is not a
+// Backup says so (docs/diagnoses.md).
+func TestFieldCompactBackupOutOfScope(t *testing.T) {
+	r := plugin(t, "investigate", fixtures.NSField+"/compact-nightly")
+	if r.code == 0 {
+		t.Fatalf("a name that is no Backup was investigated: %s", r.stdout)
+	}
+	mustContain(t, r.stderr, "not found", "a CompactBackup is out of scope: kubectl get compactbackup compact-nightly -n field -o yaml")
+	if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("not one line: %q", r.stderr)
+	}
 }
