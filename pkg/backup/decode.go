@@ -39,9 +39,16 @@ func FromUnstructured(u *unstructured.Unstructured) (*Backup, error) {
 		d.bad("metadata.creationTimestamp", v, expTime)
 		b.Created = time.Time{}
 	}
+	b.Finalizers = u.GetFinalizers()
+	if t := u.GetDeletionTimestamp(); t != nil && plausible(t.Time) {
+		dt := t.Time
+		b.DeletionTimestamp = &dt
+	}
 	spec, specReadable := d.object(u.Object["spec"], "spec")
 	d.spec(b, spec, specReadable)
-	if status, _ := d.object(u.Object["status"], "status"); status != nil {
+	status, _ := d.object(u.Object["status"], "status")
+	b.StatusAbsent = len(status) == 0
+	if status != nil {
 		d.status(b, status)
 	}
 	b.Invalid = d.invalid
@@ -70,6 +77,27 @@ func (d *decoder) spec(b *Backup, spec map[string]any, readable bool) {
 	if b.Cluster != "" && b.ClusterNamespace == "" {
 		b.ClusterNamespace = b.Namespace // the operator's default
 	}
+	b.Storage = d.storage(spec)
+	b.ServiceAccount = d.str(spec, "spec", "serviceAccount", expString)
+	b.LogTruncateUntil = d.str(spec, "spec", "logTruncateUntil", expString)
+}
+
+// storage reads which provider the spec names and its secretName, in the
+// operator's order (the first one set wins); of the provider's spec
+// nothing else is kept: it may carry credentials inline.
+func (d *decoder) storage(spec map[string]any) *Storage {
+	for _, p := range []string{StorageS3, StorageGCS, StorageAzblob, "local"} {
+		path := "spec." + p
+		m, ok := d.object(spec[p], path)
+		if m == nil {
+			if !ok {
+				return &Storage{Provider: p}
+			}
+			continue
+		}
+		return &Storage{Provider: p, SecretName: d.str(m, path, "secretName", expString)}
+	}
+	return nil
 }
 
 func (d *decoder) status(b *Backup, status map[string]any) {
@@ -77,6 +105,37 @@ func (d *decoder) status(b *Backup, status map[string]any) {
 	b.CheckpointTS = d.tso(status, "status", "logCheckpointTs")
 	b.Records = d.records(status["backoffRetryStatus"])
 	b.Conditions = d.conditions(status["conditions"])
+	b.TimeSynced = d.time(status, "status", "timeSynced")
+	b.Progresses = d.progresses(status["progresses"])
+}
+
+// progresses reads status.progresses; an element that is not an object
+// is reported and left out.
+func (d *decoder) progresses(v any) []Progress {
+	items := d.list(v, "status.progresses")
+	var out []Progress
+	for i, item := range items {
+		path := fmt.Sprintf("status.progresses[%d]", i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			d.bad(path, item, expObject)
+			continue
+		}
+		p := Progress{Step: d.str(m, path, "step", expString), LastTransitionTime: d.time(m, path, "lastTransitionTime")}
+		switch x := m["progress"].(type) {
+		case nil:
+		case float64:
+			p.Progress = x
+		case int64:
+			p.Progress = float64(x)
+		case int:
+			p.Progress = float64(x)
+		default:
+			d.bad(path+".progress", x, "a number")
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // records keeps a placeholder where an element is not an object, so the
@@ -127,6 +186,7 @@ func (d *decoder) conditions(v any) []Condition {
 		c.Reason = d.str(m, path, "reason", expString)
 		c.Message = d.str(m, path, "message", expString)
 		c.LastTransitionTime = d.time(m, path, "lastTransitionTime")
+		c.Command = d.str(m, path, "command", expString)
 	}
 	sort.SliceStable(conds, func(i, j int) bool {
 		return newer(conds[i].LastTransitionTime, conds[j].LastTransitionTime)

@@ -251,7 +251,8 @@ func TestCleanObjectsDecode(t *testing.T) {
 	want := &Backup{Group: GroupV1, Version: "v1alpha1", Namespace: "tidb", Name: "nightly", UID: "0b1c", ResourceVersion: "4242",
 		Created: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC).Local(), Mode: "snapshot", Phase: "Scheduled", CheckpointTS: "470703869689069568",
 		Cluster: "basic", ClusterNamespace: "tidb", // clusterNamespace defaults to the backup's own
-		Policy: RetryPolicy{MaxRetryTimes: 3, MinRetryDuration: Duration(time.Minute), RetryTimeout: Duration(time.Hour)}}
+		Storage: &Storage{Provider: StorageS3, SecretName: "s3-secret"}, // of spec.s3 only the secret's name
+		Policy:  RetryPolicy{MaxRetryTimes: 3, MinRetryDuration: Duration(time.Minute), RetryTimeout: Duration(time.Hour)}}
 	if b.Records[1].RetryNum != 2 || b.Records[1].RealRetryAt != nil || !b.Records[0].RealRetryAt.Equal(*at("2026-11-25T08:01:00Z")) ||
 		b.Records[0].OriginalReason != "BackoffLimitExceeded" {
 		t.Errorf("records: %+v", b.Records)

@@ -44,6 +44,51 @@ type Backup struct {
 	// Invalid lists the fields that could not be read, in object order;
 	// each was left at its zero value or, for the policy, its default.
 	Invalid []FieldError `json:"invalid,omitempty"`
+
+	// What the field diagnoses read (docs/diagnoses.md); all optional.
+
+	// Finalizers and DeletionTimestamp: a Backup being deleted stays until
+	// its finalizers are removed (the operator's cleaner, tidb-operator#5968).
+	Finalizers        []string   `json:"finalizers,omitempty"`
+	DeletionTimestamp *time.Time `json:"deletionTimestamp,omitempty"`
+	// StatusAbsent: the object holds no status at all (absent or {}):
+	// nothing has recorded anything about it yet.
+	StatusAbsent bool `json:"statusAbsent,omitempty"`
+	// TimeSynced is status.timeSynced: when operator v1 last read the log
+	// backup's state from PD. Stale while Running, the operator stopped
+	// tracking the task (tidb-operator#4745).
+	TimeSynced *time.Time `json:"timeSynced,omitempty"`
+	// Progresses is status.progresses: a snapshot backup's steps.
+	Progresses []Progress `json:"progresses,omitempty"`
+	// Storage names the storage provider and the Secret the operator reads
+	// its credentials from; nothing else of the storage spec is kept.
+	Storage *Storage `json:"storage,omitempty"`
+	// ServiceAccount is spec.serviceAccount: the backup pod's, whose cloud
+	// identity annotations can stand in for a Secret.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// LogTruncateUntil is spec.logTruncateUntil (v1 log backups).
+	LogTruncateUntil string `json:"logTruncateUntil,omitempty"`
+}
+
+// Progress is one element of status.progresses.
+type Progress struct {
+	Step string `json:"step"`
+	// Progress is the percentage BR reported for the step.
+	Progress           float64    `json:"progress"`
+	LastTransitionTime *time.Time `json:"lastTransitionTime,omitempty"`
+}
+
+// Storage providers the operator knows, by their spec field.
+const (
+	StorageS3     = "s3"
+	StorageGCS    = "gcs"
+	StorageAzblob = "azblob"
+)
+
+// Storage is the provider (s3, gcs, azblob, local) and spec.PROVIDER.secretName.
+type Storage struct {
+	Provider   string `json:"provider"`
+	SecretName string `json:"secretName,omitempty"`
 }
 
 // RetryPolicy is spec.backoffRetryPolicy with each field's source kept, so
@@ -74,6 +119,9 @@ type Condition struct {
 	Reason             string     `json:"reason,omitempty"`
 	Message            string     `json:"message,omitempty"`
 	LastTransitionTime *time.Time `json:"lastTransitionTime,omitempty"`
+	// Command is v1's: the log subcommand the condition is about
+	// (LogBackupKernelSync names the one BR's real state matches).
+	Command string `json:"command,omitempty"`
 }
 
 // GroupVersion is "group/version", as kubectl prints apiVersion.

@@ -27,8 +27,10 @@ func (e *NotFoundError) Error() string {
 	for i, a := range e.APIs {
 		resources[i] = backup.Resource + "." + a.Group
 	}
-	return fmt.Sprintf("backup %s not found in %s; list them with: kubectl get %s -n %s",
-		e.Ref, groupList(e.APIs), strings.Join(resources, ","), e.Ref.Namespace)
+	// A CompactBackup has its own retries, which this plugin does not
+	// read (docs/diagnoses.md): a person looking for one is told so.
+	return fmt.Sprintf("backup %s not found in %s; list them with: kubectl get %s -n %s (a CompactBackup is out of scope: kubectl get compactbackup %s -n %s -o yaml shows its retries)",
+		e.Ref, groupList(e.APIs), strings.Join(resources, ","), e.Ref.Namespace, e.Ref.Name, e.Ref.Namespace)
 }
 
 // AmbiguousError says the name exists in both groups.

@@ -78,6 +78,9 @@ type wireBackup struct {
 		UID               string `json:"uid"`
 		ResourceVersion   string `json:"resourceVersion"`
 		CreationTimestamp any    `json:"creationTimestamp"`
+		// A backup being deleted, and what holds it (the field diagnoses).
+		Finalizers        any `json:"finalizers"`
+		DeletionTimestamp any `json:"deletionTimestamp"`
 	} `json:"metadata"`
 	Spec   any `json:"spec"`
 	Status any `json:"status"`
@@ -144,6 +147,12 @@ func (w *wireBackup) unstructured() *unstructured.Unstructured {
 	meta := map[string]any{"name": w.Metadata.Name, "namespace": w.Metadata.Namespace, "uid": w.Metadata.UID, "resourceVersion": w.Metadata.ResourceVersion}
 	if w.Metadata.CreationTimestamp != nil {
 		meta["creationTimestamp"] = w.Metadata.CreationTimestamp
+	}
+	if w.Metadata.Finalizers != nil {
+		meta["finalizers"] = w.Metadata.Finalizers
+	}
+	if w.Metadata.DeletionTimestamp != nil {
+		meta["deletionTimestamp"] = w.Metadata.DeletionTimestamp
 	}
 	obj := map[string]any{"apiVersion": w.APIVersion, "kind": w.Kind, "metadata": meta, "spec": numbers(slimSpecOf(w.Spec))}
 	if w.Status != nil {

@@ -9,7 +9,7 @@ func slimSpec() []string {
 	return []string{"backupMode", "logSubcommand", "logStop", "backoffRetryPolicy", "br"}
 }
 func slimStatus() []string {
-	return []string{"phase", "logCheckpointTs", "backoffRetryStatus", "conditions"}
+	return []string{"phase", "logCheckpointTs", "backoffRetryStatus", "conditions", "timeSynced", "progresses"}
 }
 
 // Slim is an informer transform (cache.TransformFunc): it keeps of a
@@ -28,7 +28,7 @@ func Slim(obj any) (any, error) {
 	}}
 	meta := map[string]any{}
 	if m, ok := u.Object["metadata"].(map[string]any); ok {
-		for _, k := range []string{"name", "namespace", "uid", "resourceVersion", "creationTimestamp"} {
+		for _, k := range []string{"name", "namespace", "uid", "resourceVersion", "creationTimestamp", "finalizers", "deletionTimestamp"} {
 			if v, ok := m[k]; ok {
 				meta[k] = v
 			}

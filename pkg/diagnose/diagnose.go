@@ -25,12 +25,20 @@ type rule func(r *report.Report, o Options) []report.Finding
 // backup of a fleet, so a row's verdict is investigate's from the backup
 // alone.
 func backupRules() []rule {
-	return []rule{invalidFields, unknownPhase, exhausted, atLimit, failedPhase, transientRetry, logNotCovered, pendingRetry, retryRunning, checkpointLag}
+	return append([]rule{invalidFields, unknownPhase, exhausted, atLimit, failedPhase, transientRetry, logNotCovered, pendingRetry, retryRunning, checkpointLag},
+		fieldBackupRules()...)
+}
+
+// fieldBackupRules are the field diagnoses that read the backup alone
+// (docs/diagnoses.md), so status shows them too.
+func fieldBackupRules() []rule {
+	return []rule{noStatus, stuckDeletion, trackingStopped, logTask, disruptedRetry, progressStalled}
 }
 
 // sectionRules read what investigate gathers besides the backup.
 func sectionRules() []rule {
-	return []rule{containers, storageErrors, controllerMissing, forbiddenSections}
+	return []rule{containers, storageErrors, controllerMissing, forbiddenSections,
+		noJob, taskTaken, retryOverlap, storageCredentials, truncateOOM} // the field diagnoses that read other sections
 }
 
 // Diagnose runs every rule; when none finds anything it says so.

@@ -55,8 +55,8 @@ func failedPhase(r *report.Report, _ Options) []report.Finding {
 // own transient error (e.g. CreateBackupJobFailed), which it retries.
 func transientRetry(r *report.Report, _ Options) []report.Finding {
 	b := r.Backup.Backup
-	if b.Phase != backup.PhaseRetryFailed || len(b.Records) > 0 {
-		return nil
+	if b.Phase != backup.PhaseRetryFailed || len(b.Records) > 0 || logTaskCondition(b) != nil {
+		return nil // logTask explains an error pause: the controller does not retry that
 	}
 	return []report.Finding{{
 		Severity: report.Warning,
@@ -171,8 +171,8 @@ func retryRunning(r *report.Report, _ Options) []report.Finding {
 
 func checkpointLag(r *report.Report, o Options) []report.Finding {
 	cp := r.Backup.Checkpoint
-	if !CheckpointLagging(r, o) {
-		return nil
+	if !CheckpointLagging(r, o) || syncStale(r) {
+		return nil // trackingStopped says why the checkpoint is old
 	}
 	return []report.Finding{{
 		Severity: report.Warning,

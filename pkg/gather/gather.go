@@ -88,6 +88,10 @@ func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Opt
 			slots:      slots,
 		})
 	})
+	// The field diagnoses' reads: the storage Secret's key names and the
+	// service account; the other log backups of the same TiDB cluster.
+	wg.Go(func() { rep.Storage = gatherStorage(ctx, c.Kube, b) })
+	wg.Go(func() { rep.ClusterBackups = gatherClusterBackups(ctx, c, api, b) })
 	if o.Prometheus != nil {
 		wg.Go(func() { rep.Metrics = gatherMetrics(ctx, o.Prometheus, prom, b, o.Now) })
 	} else {

@@ -37,6 +37,8 @@ func Investigation(w io.Writer, r *report.Report, o Options) error {
 	workload(p, r.Workload)
 	podLog(p, r.PodLog)
 	controller(p, r.Controller)
+	storageSection(p, r.Storage)
+	clusterBackups(p, r.ClusterBackups)
 	return p.err
 }
 
@@ -72,6 +74,7 @@ func backupSummary(p *printer, r *report.Report) {
 	} else if b.IsLog() {
 		p.f("  Checkpoint:    none reported yet\n")
 	}
+	fieldSummary(p, b)
 }
 
 // headline names a backup the way every command's output starts:

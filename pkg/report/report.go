@@ -29,7 +29,10 @@ type Report struct {
 	PodLog      PodLogSection     `json:"podLog"`
 	Controller  ControllerSection `json:"controller"`
 	Metrics     MetricsSection    `json:"metrics"`
-	Diagnosis   []Finding         `json:"diagnosis"`
+	// Storage and ClusterBackups feed the field diagnoses (docs/diagnoses.md).
+	Storage        StorageSection        `json:"storage"`
+	ClusterBackups ClusterBackupsSection `json:"clusterBackups"`
+	Diagnosis      []Finding             `json:"diagnosis"`
 }
 
 // New starts a report with its kind set.
