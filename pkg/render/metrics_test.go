@@ -68,7 +68,7 @@ func TestMetricsSectionNotesAndErrors(t *testing.T) {
 			Retries: &report.RetryFigures{Current: f64(1), Unread: []string{"p50: the server failed (500)"}},
 			Task:    &report.TaskFigures{Task: "t", State: report.TaskRunning, Unread: []string{"safepoint: no answer within 10s (--prometheus-timeout)"}}},
 			[]string{"Retries:     1 now", "not read: p50: the server failed (500)", "State:       RUNNING", "not read: safepoint: no answer within 10s"}},
-		"error":   {report.MetricsSection{Error: "http://p (--prometheus-url): unreachable: connection refused"}, []string{"error: http://p (--prometheus-url): unreachable: connection refused"}},
+		"error": {report.MetricsSection{Error: "http://p (--prometheus-url): unreachable: connection refused"}, []string{"error: http://p (--prometheus-url): unreachable: connection refused"}},
 		"parts": {report.MetricsSection{Prometheus: "p",
 			Retries: &report.RetryFigures{Note: "not exported: is the logbackup exporter running?"},
 			Alerts:  &report.AlertsPart{Error: "the server failed (500)"},
