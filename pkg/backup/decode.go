@@ -46,8 +46,12 @@ func FromUnstructured(u *unstructured.Unstructured) (*Backup, error) {
 	}
 	spec, specReadable := d.object(u.Object["spec"], "spec")
 	d.spec(b, spec, specReadable)
-	status, _ := d.object(u.Object["status"], "status")
-	b.StatusAbsent = len(status) == 0
+	raw, present := u.Object["status"]
+	status, _ := d.object(raw, "status")
+	// Absent: no status, null or {}; a status of the wrong type is invalid
+	// (said so), not absent. A slim copy keeps SlimStatusPresent for a
+	// status whose keys it dropped, so status and investigate agree.
+	b.StatusAbsent = !present || raw == nil || (status != nil && len(status) == 0)
 	if status != nil {
 		d.status(b, status)
 	}
@@ -122,17 +126,26 @@ func (d *decoder) progresses(v any) []Progress {
 			continue
 		}
 		p := Progress{Step: d.str(m, path, "step", expString), LastTransitionTime: d.time(m, path, "lastTransitionTime")}
+		var pct float64
 		switch x := m["progress"].(type) {
 		case nil:
 		case float64:
-			p.Progress = x
+			pct = x
 		case int64:
-			p.Progress = float64(x)
+			pct = float64(x)
 		case int:
-			p.Progress = float64(x)
+			pct = float64(x)
 		default:
-			d.bad(path+".progress", x, "a number")
+			// Left out: a step whose progress cannot be read must not
+			// be judged as one that stays at 0 %.
+			d.bad(path+".progress", x, "a number from 0 to 100")
+			continue
 		}
+		if pct < 0 || pct > 100 || pct != pct {
+			d.bad(path+".progress", m["progress"], "a number from 0 to 100")
+			continue
+		}
+		p.Progress = pct
 		out = append(out, p)
 	}
 	return out

@@ -161,7 +161,8 @@ func TestInvalidFieldIsReportedAndTheRestRead(t *testing.T) {
 		{"checkpoint bool", p("status", "logCheckpointTs"), true,
 			FieldError{"status.logCheckpointTs", "true", "a TiDB TSO as a decimal string"}, nil},
 		{"status as a list", p("status"), []any{},
-			FieldError{"status", "[]", "an object"}, nil},
+			// Invalid, not absent: "no status" is not said of it.
+			FieldError{"status", "[]", "an object"}, func(b *Backup) { b.StatusAbsent = false }},
 		{"backupMode as a number", p("spec", "backupMode"), int64(1),
 			FieldError{"spec.backupMode", "1", "a string; the default snapshot is assumed"}, nil},
 		{"logSubcommand as a bool", p("spec", "logSubcommand"), true,

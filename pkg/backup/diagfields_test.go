@@ -44,10 +44,12 @@ func TestDiagnosisFieldsDecode(t *testing.T) {
 		}
 	}
 
-	// A progress that is not a number is reported, the rest still read.
+	// A progress that is not a number from 0 to 100 is reported and its
+	// step left out (never judged as stuck at 0 %); the rest still read.
 	bad := decode(t, object(t, `{"apiVersion": "pingcap.com/v1alpha1", "kind": "Backup", "metadata": {"name": "x", "namespace": "tidb"},
-	  "status": {"phase": "Running", "progresses": [{"step": "Full Backup", "progress": "41%"}, 7]}}`))
-	if len(bad.Invalid) != 2 || bad.Invalid[0].Field != "status.progresses[0].progress" || bad.Invalid[1].Field != "status.progresses[1]" || len(bad.Progresses) != 1 {
+	  "status": {"phase": "Running", "progresses": [{"step": "Full Backup", "progress": "41%"}, 7, {"step": "a", "progress": -5}, {"step": "b", "progress": 150}, {"step": "c", "progress": 40}]}}`))
+	if len(bad.Invalid) != 4 || bad.Invalid[0].Field != "status.progresses[0].progress" || bad.Invalid[1].Field != "status.progresses[1]" ||
+		bad.Invalid[2].Field != "status.progresses[2].progress" || len(bad.Progresses) != 1 || bad.Progresses[0].Step != "c" {
 		t.Errorf("invalid %v, progresses %+v", bad.Invalid, bad.Progresses)
 	}
 }

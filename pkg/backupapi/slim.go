@@ -64,5 +64,15 @@ func pick(v any, keys []string) any {
 			out[k] = x
 		}
 	}
+	if len(out) == 0 && len(m) > 0 {
+		// A status with none of the kept keys is still a status: the
+		// "no status" verdict must not differ between a slim row and
+		// investigate's whole object.
+		out[slimPresent] = true
+	}
 	return out
 }
+
+// slimPresent marks a picked map whose original had other keys only; the
+// decoder ignores keys it does not read.
+const slimPresent = "logbackup.slim/present"

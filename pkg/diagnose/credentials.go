@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"strings"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
@@ -32,10 +33,12 @@ func storageCredentials(r *report.Report, _ Options) []report.Finding {
 			Summary:  fmt.Sprintf("The storage Secret %s lacks the keys the operator reads for %s: %s.", s.SecretName, s.Provider, strings.Join(s.Missing, ", ")) + evidence(field, "its keys: "+keyList(s.Keys)),
 			Next:     "Add the missing keys (names are case-sensitive: a key called " + s.Missing[0] + ", not a variant) and let the next retry run, or recreate the backup.",
 		}}
-	case s.SecretName == "" && s.ServiceAccountFound != nil && *s.ServiceAccountFound && len(s.Identity) == 0:
+	case s.SecretName == "" && s.ServiceAccountFound != nil && *s.ServiceAccountFound && len(s.Identity) == 0 && r.Backup.Backup.Phase != backup.PhaseComplete:
+		// A warning, not more: kube2iam, EKS Pod Identity or the node's
+		// own role leave no annotation on the service account.
 		return []report.Finding{{
 			Severity: report.Warning,
-			Summary:  fmt.Sprintf("The storage spec names no Secret and service account %s has no cloud identity annotation: BR can only use the node's own credentials, if any.", s.ServiceAccount) + evidence("spec."+s.Provider+".secretName not set", "serviceaccount "+s.ServiceAccount+" without "+identityNames()),
+			Summary:  fmt.Sprintf("The storage spec names no Secret and service account %s has no cloud identity annotation: unless the node's role, kube2iam or EKS Pod Identity gives BR credentials, it has none.", s.ServiceAccount) + evidence("spec."+s.Provider+".secretName not set", "serviceaccount "+s.ServiceAccount+" without "+identityNames()),
 			Next:     "Set spec." + s.Provider + ".secretName to a Secret with the storage keys, or annotate the service account (spec.serviceAccount) with its cloud identity (IRSA: eks.amazonaws.com/role-arn; GKE: iam.gke.io/gcp-service-account; Azure: azure.workload.identity/client-id).",
 		}}
 	case s.SecretName == "" && s.ServiceAccountFound != nil && !*s.ServiceAccountFound:
@@ -66,9 +69,15 @@ func identityNames() string {
 	return "eks.amazonaws.com/role-arn, iam.gke.io/gcp-service-account or azure.workload.identity/client-id"
 }
 
+// keyList names at most maxKeysShown keys: a Secret may hold thousands.
 func keyList(keys []string) string {
 	if len(keys) == 0 {
 		return "none"
 	}
+	if len(keys) > maxKeysShown {
+		return strings.Join(keys[:maxKeysShown], ", ") + fmt.Sprintf(" and %d more", len(keys)-maxKeysShown)
+	}
 	return strings.Join(keys, ", ")
 }
+
+const maxKeysShown = 20

@@ -89,6 +89,26 @@ func TestDisruptedRetry(t *testing.T) {
 	}
 	done := fieldReport(t, fixtures.Evicted, func(b *fixtures.Backup) { b.Phase = "Complete" })
 	expect(t, Diagnose(done, Options{}), report.Info, "caused by Evicted")
+	// An older disruption followed by BR's own failure is not the cause.
+	later := fieldReport(t, fixtures.Evicted, func(b *fixtures.Backup) {
+		next := b.Records[0]
+		next.RetryNum, next.OriginalReason = 2, "BackoffLimitExceeded"
+		b.Records = append(b.Records, next)
+	})
+	none(t, Diagnose(later, Options{}), "caused by Evicted")
+	// DeadlineExceeded may be BR itself: not "not BR".
+	deadline := fieldReport(t, fixtures.Evicted, func(b *fixtures.Backup) { b.Records[0].OriginalReason = "DeadlineExceeded" })
+	expect(t, Diagnose(deadline, Options{}), report.Warning, "caused by DeadlineExceeded", "BR was slow or hung")
+}
+
+// A log task condition that no longer holds (status False) is no verdict.
+func TestLogTaskConditionFalse(t *testing.T) {
+	r := fieldReport(t, fixtures.ErrorPaused, func(b *fixtures.Backup) {
+		for i := range b.Conditions {
+			b.Conditions[i].Status = "False"
+		}
+	})
+	none(t, Diagnose(r, Options{}), "BR paused the log backup task")
 }
 
 func TestProgressStalled(t *testing.T) {
@@ -185,8 +205,15 @@ func TestTaskTaken(t *testing.T) {
 	r.ClusterBackups.Items = nil
 	r.PodLog = report.PodLogSection{Pod: "backup-pitr-b-log-start-x", Lines: []string{"start", fixtures.TaskExistsLine}}
 	expect(t, Diagnose(r, Options{}), report.Critical, "already runs", "ErrStreamLogTaskExist")
-	// Look-alikes: the other one is stopped or being deleted; this one is stopped; another cluster's lines.
-	for _, o := range []report.ClusterBackup{{Namespace: "field", Name: "old", Phase: "Stopped", LogSubcommand: "log-stop"}, {Namespace: "field", Name: "gone", Phase: "Running", LogSubcommand: "log-start", Deleting: true}} {
+	// A Backup being deleted, or paused, may still hold the task; this
+	// one failing to start is the case #5249 describes.
+	for _, o := range []report.ClusterBackup{{Namespace: "field", Name: "gone", Phase: "Running", LogSubcommand: "log-start", Deleting: true}, {Namespace: "field", Name: "held", Phase: "Paused", LogSubcommand: "log-pause"}} {
+		q := fieldReport(t, fixtures.TaskB, func(b *fixtures.Backup) { b.Phase = "Failed" })
+		q.ClusterBackups = report.ClusterBackupsSection{Cluster: "tidb-cluster/basic", Items: []report.ClusterBackup{o}}
+		expect(t, Diagnose(q, Options{}), report.Warning, "already runs", "field/"+o.Name)
+	}
+	// Look-alikes: the other one is stopped; this one is stopped; another cluster's lines.
+	for _, o := range []report.ClusterBackup{{Namespace: "field", Name: "old", Phase: "Stopped", LogSubcommand: "log-stop"}} {
 		q := fieldReport(t, fixtures.TaskB)
 		q.ClusterBackups = report.ClusterBackupsSection{Cluster: "tidb-cluster/basic", Items: []report.ClusterBackup{o}}
 		none(t, Diagnose(q, Options{}), "already runs")

@@ -27,6 +27,9 @@ func logTaskCondition(b *backup.Backup) *backup.Condition {
 		c := &b.Conditions[i]
 		switch c.Reason {
 		case ReasonErrorPaused, ReasonKernelSync, ReasonTaskNotFound, ReasonStateQueryFailed:
+			if c.Status == "False" {
+				return nil // a condition that says it no longer holds
+			}
 			if i == 0 || c.Type == b.Phase {
 				return c
 			}

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"strings"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
@@ -47,10 +48,17 @@ func taskTaken(r *report.Report, _ Options) []report.Finding {
 		}
 	}
 	var others []string
-	if b.LogSubcommand != "log-stop" && activePhase(b.Phase) {
+	// This backup wants its task (started, or failed starting: the one
+	// tidb-operator#5249 describes); the others hold the cluster's one task
+	// while started or paused, and a Backup being deleted may still hold it.
+	if b.LogSubcommand != "log-stop" && b.Phase != "Stopped" && b.Phase != backup.PhaseComplete {
 		for _, o := range r.ClusterBackups.Items {
-			if activePhase(o.Phase) && o.LogSubcommand != "log-stop" && !o.Deleting {
-				others = append(others, fmt.Sprintf("%s/%s (%s, %s)", o.Namespace, o.Name, o.Phase, o.LogSubcommand))
+			if (activePhase(o.Phase) || o.Phase == "Paused" || o.LogSubcommand == "log-pause") && o.LogSubcommand != "log-stop" {
+				state := o.Phase + ", " + o.LogSubcommand
+				if o.Deleting {
+					state += ", being deleted"
+				}
+				others = append(others, fmt.Sprintf("%s/%s (%s)", o.Namespace, o.Name, state))
 			}
 		}
 	}

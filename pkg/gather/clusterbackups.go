@@ -49,7 +49,7 @@ func gatherClusterBackups(ctx context.Context, c backupapi.Clients, api backupap
 		err = backupapi.ListSlim(ctx, rc, []backupapi.API{api}, backupapi.ListOptions{Namespace: b.Namespace}, each)
 	}
 	if err != nil {
-		sec.Error = sectionError(err)
+		sec.Error = sectionError(backupapi.Access(err, "list", api.Group, "backups", "", b.Namespace))
 	}
 	if more > 0 {
 		sec.Note = joinNote(sec.Note, fmt.Sprintf("%d more not shown", more))

@@ -13,6 +13,9 @@ import (
 // What the field diagnoses read, drawn only when the backup has it, so
 // the views of other backups do not change.
 
+// maxProgressShown bounds the progress steps drawn.
+const maxProgressShown = 5
+
 func fieldSummary(p *printer, b *backup.Backup) {
 	if b.StatusAbsent {
 		p.f("  Status:        none recorded\n")
@@ -20,7 +23,13 @@ func fieldSummary(p *printer, b *backup.Backup) {
 	if b.TimeSynced != nil {
 		p.f("  Synced:        %s (%s ago, status.timeSynced)\n", stamp(*b.TimeSynced), p.ago(*b.TimeSynced))
 	}
-	for _, pr := range b.Progresses {
+	progresses := b.Progresses
+	if n := len(progresses); n > maxProgressShown {
+		// The newest steps; a status may list thousands.
+		p.f("  Progress:      (%d older steps not shown)\n", n-maxProgressShown)
+		progresses = progresses[n-maxProgressShown:]
+	}
+	for _, pr := range progresses {
 		when := "-"
 		if pr.LastTransitionTime != nil {
 			when = stamp(*pr.LastTransitionTime) + ", " + p.ago(*pr.LastTransitionTime) + " ago"
