@@ -3,9 +3,11 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/kubectl-logbackup
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
-LDFLAGS := -s -w -X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Version=$(VERSION) \
-	-X github.com/logbackup/kubectl-logbackup/pkg/buildinfo.Commit=$(COMMIT)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo none)
+# The commit's date, not the build's, as a release stamps it (.goreleaser.yaml).
+DATE ?= $(shell TZ=UTC0 git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd 2>/dev/null || echo unknown)
+BUILDINFO := github.com/logbackup/kubectl-logbackup/pkg/buildinfo
+LDFLAGS := -s -w -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Commit=$(COMMIT) -X $(BUILDINFO).Date=$(DATE)
 
 # The control-plane binaries (etcd, kube-apiserver) are built from the Go
 # module proxy once per version of test/tools/go.sum and reused after that.
@@ -43,7 +45,23 @@ promtools_ldflags = -X github.com/prometheus/common/version.Version=$(1) \
 	-X github.com/prometheus/common/version.BuildUser=kubectl-logbackup-make \
 	-X github.com/prometheus/common/version.BuildDate=$$(date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build tools monitoring-tools test unit e2e lint bench fuzz demo demo-stop clean
+# krew (the install test) and goreleaser (the release) are built from the Go
+# module proxy too, each from its own module under test/tools (their
+# dependency graphs are older, or far larger, than the others'), into
+# folders keyed by their go.sum. krew is small (under a minute) and `make
+# test` uses it; goreleaser takes about 13 minutes on 2 cores the first
+# time, so only the release targets build it.
+KREW_MODULE := test/tools/krew
+KREW_VERSION := $(shell awk '{sub(/^require /, "")} $$1 == "sigs.k8s.io/krew" {print $$2}' $(KREW_MODULE)/go.mod)
+KREW_DIR ?= $(HOME)/.cache/kubectl-logbackup/krew/$(KREW_VERSION)-$(shell sha256sum $(KREW_MODULE)/go.sum | cut -c1-12)
+export LOGBACKUP_KREW_DIR := $(abspath $(KREW_DIR))
+GORELEASER_MODULE := test/tools/goreleaser
+GORELEASER_VERSION := $(shell awk '{sub(/^require /, "")} $$1 == "github.com/goreleaser/goreleaser/v2" {print $$2}' $(GORELEASER_MODULE)/go.mod)
+GORELEASER_DIR ?= $(HOME)/.cache/kubectl-logbackup/goreleaser/$(GORELEASER_VERSION)-$(shell sha256sum $(GORELEASER_MODULE)/go.sum | cut -c1-12)
+GORELEASER := $(abspath $(GORELEASER_DIR))/goreleaser
+
+.PHONY: all build tools monitoring-tools krew-tools goreleaser test unit e2e lint docs bench fuzz demo demo-stop clean \
+	release-check release-snapshot release krew-index
 
 all: build
 
@@ -59,12 +77,12 @@ build:
 PROMETHEUS_OPERATOR_VERSION := v0.85.0
 PROMETHEUS_OPERATOR_CRDS := monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_prometheusrules.yaml
 
-tools: $(TOOLS_DIR)/.built $(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION)
+tools: $(TOOLS_DIR)/etcd $(TOOLS_DIR)/kube-apiserver $(TOOLS_DIR)/kubectl $(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION)
 
-$(TOOLS_DIR)/.built: test/tools/go.sum $(wildcard test/tools/cmd/*/main.go)
-	@echo "building etcd, kube-apiserver and kubectl into $(TOOLS_DIR) (first time only, about 5 minutes)"
-	cd test/tools && $(GO) build -ldflags '$(TOOLS_LDFLAGS)' -o $(abspath $(TOOLS_DIR))/ ./cmd/...
-	@touch $@
+# One binary per target, so the demo builds only what it runs.
+$(addprefix $(TOOLS_DIR)/,etcd kube-apiserver kubectl): $(TOOLS_DIR)/%: test/tools/go.sum test/tools/cmd/%/main.go
+	@echo "building $* into $(TOOLS_DIR) (first time only)"
+	cd test/tools && $(GO) build -ldflags '$(TOOLS_LDFLAGS)' -o $(abspath $@) ./cmd/$*
 
 $(TOOLS_DIR)/crds/.fetched-$(PROMETHEUS_OPERATOR_VERSION):
 	@echo "fetching the Prometheus Operator $(PROMETHEUS_OPERATOR_VERSION) CRDs into $(@D)"
@@ -107,6 +125,51 @@ $(MONITORING_TOOLS_DIR)/.built: $(PROM_MODULE)/go.mod $(PROM_MODULE)/go.sum $(AM
 	@for t in prometheus promtool alertmanager amtool; do $(LOGBACKUP_MONITORING_TOOLS_DIR)/$$t --version 2>&1 | head -n1; done
 	@touch $@
 
+krew-tools: $(KREW_DIR)/krew $(KREW_DIR)/validate-krew-manifest
+
+$(KREW_DIR)/krew $(KREW_DIR)/validate-krew-manifest: $(KREW_DIR)/%: $(KREW_MODULE)/go.sum
+	@echo "building $* $(KREW_VERSION) into $(KREW_DIR) (first time only, under a minute)"
+	cd $(KREW_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath \
+	  -ldflags '-X sigs.k8s.io/krew/internal/version.gitTag=$(KREW_VERSION) -X sigs.k8s.io/krew/internal/version.gitCommit=module-proxy' \
+	  -o $(abspath $@) sigs.k8s.io/krew/cmd/$*
+
+goreleaser: $(GORELEASER)
+
+$(GORELEASER): $(GORELEASER_MODULE)/go.sum
+	@echo "building goreleaser $(GORELEASER_VERSION) into $(GORELEASER_DIR) (first time only, about 13 minutes on 2 cores)"
+	cd $(GORELEASER_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath \
+	  -ldflags '-X main.version=$(GORELEASER_VERSION) -X main.builtBy=kubectl-logbackup-make' \
+	  -o $(abspath $@) github.com/goreleaser/goreleaser/v2
+
+# The command reference, from the cobra tree; `make test` fails when the
+# checked-in one is stale (pkg/cmd/reference).
+docs:
+	$(GO) run ./hack/docs
+
+# goreleaser's own check of .goreleaser.yaml, then a snapshot of every
+# archive into dist/ and the krew test on all six of them (the host's is
+# installed and run). The exporter's image is skipped (--skip=ko): in a
+# snapshot ko loads it into a local Docker daemon, and a real release pushes
+# it to the registry; neither exists on a machine without Docker.
+release-check: goreleaser
+	$(GORELEASER) check
+
+release-snapshot: release-check build tools krew-tools
+	$(GORELEASER) release --snapshot --clean --skip=ko
+	LOGBACKUP_RELEASE_DIST=$(abspath dist) $(GO) test -count=1 -run 'TestKrew' ./test/krew/
+
+# A release, from a tag on a clean tree, with GITHUB_TOKEN set and a
+# registry login for the image (docs/releasing.md); then the krew index.
+release: release-check
+	$(GORELEASER) release --clean
+	$(MAKE) krew-index
+
+# plugins/logbackup.yaml, this repository's krew index: krew-manifest.yaml
+# rendered as krew-release-bot renders it, with the sha256 of each archive
+# read from dist/ (the release just built), never typed by hand.
+krew-index:
+	$(GO) run ./hack/krewindex -dist dist -template krew-manifest.yaml -out plugins/logbackup.yaml
+
 lint:
 	@out=$$(gofmt -l cmd pkg monitoring test 2>/dev/null | grep -v '^test/tools/'); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -115,12 +178,12 @@ lint:
 unit:
 	$(GO) test -race ./pkg/...
 
-e2e: build tools monitoring-tools
+e2e: build tools monitoring-tools krew-tools
 	$(GO) test -count=1 -timeout 20m ./test/...
 
 # The end-to-end tests run a plugin built with the race detector, so the
 # concurrent gathering is race-checked against a real API server too.
-test: lint build tools monitoring-tools
+test: lint build tools monitoring-tools krew-tools
 	$(GO) build -race -o bin/kubectl-logbackup-race ./cmd/kubectl-logbackup
 	LOGBACKUP_BIN=$(abspath bin/kubectl-logbackup-race) $(GO) test -race -count=1 -timeout 30m ./...
 
@@ -139,7 +202,12 @@ fuzz:
 bench: build tools
 	$(GO) test -count=1 -run '^$$' -bench . -benchmem -benchtime 5x -timeout 30m ./test/bench/... ./test/cluster/... ./pkg/gather/... ./pkg/text/... ./pkg/promapi/...
 
-demo: build tools
+# The demo runs etcd and kube-apiserver; kubectl is built only when none is
+# on PATH, for the commands the demo suggests afterwards. Nothing else of
+# `make tools` (the Prometheus Operator CRDs) is needed.
+DEMO_KUBECTL := $(if $(shell command -v kubectl 2>/dev/null),,$(TOOLS_DIR)/kubectl)
+
+demo: build $(TOOLS_DIR)/etcd $(TOOLS_DIR)/kube-apiserver $(DEMO_KUBECTL)
 	@hack/demo.sh
 
 demo-stop:

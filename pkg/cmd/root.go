@@ -49,7 +49,7 @@ operator v2 (br.pingcap.com) backups.`,
 		monitoring.NewCmd(streams),
 		resetretries.NewCmd(flags, streams),
 		status.NewCmd(flags, streams),
-		version.NewCmd(streams),
+		version.NewCmd(flags, streams),
 	)
 	cmdutil.RegisterCompletions(root, flags)
 	return root

@@ -1,8 +1,6 @@
 package exporter
 
 import (
-	"runtime"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/buildinfo"
@@ -14,6 +12,7 @@ func buildInfo() prometheus.Collector {
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "logbackup_exporter_build_info",
 		Help: "1, labelled with the version, commit and Go version of the kubectl-logbackup build serving these metrics."},
 		[]string{"version", "commit", "goversion"})
-	g.WithLabelValues(buildinfo.Version, buildinfo.Commit, runtime.Version()).Set(1)
+	info := buildinfo.Read()
+	g.WithLabelValues(info.Version, info.Commit, info.GoVersion).Set(1)
 	return g
 }

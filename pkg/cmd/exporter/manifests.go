@@ -33,13 +33,13 @@ type ManifestsOptions struct {
 	Image                string
 	imageGiven           bool // --image, even empty, was given
 	NoPrometheusOperator bool
-	// Version is the plugin's version (buildinfo.Version); the default
+	// Version is the plugin's version (buildinfo.Read().Version); the default
 	// image's tag comes from it.
 	Version string
 }
 
 func newManifestsCmd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ManifestsOptions{configFlags: flags, IOStreams: streams, labels: &labelsValue{}, Version: buildinfo.Version}
+	o := &ManifestsOptions{configFlags: flags, IOStreams: streams, labels: &labelsValue{}, Version: buildinfo.Read().Version}
 	defImage, _ := manifests.DefaultImage(o.Version)
 	cmd := &cobra.Command{
 		Use:   "manifests [-n NAMESPACE] [--image IMAGE] [--profile dev|default|prod] [--label KEY=VALUE]... [--no-prometheus-operator]",
