@@ -234,18 +234,7 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 	}
 
 	// The fleet view: every backup with figures, the exhausted ones first.
-	r := plugin(t, "metrics", "-n", ns, "--prometheus-url", promURL, "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("metrics: exit %d: %s", r.code, r.stderr)
-	}
-	var list fleet.MetricsList
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, it := range list.Items {
-		names = append(names, it.Name)
-	}
+	list, names := metricsJSON(t, "-n", ns, "--prometheus-url", promURL)
 	// slow and storm each have a critical alert firing (timeout,
 	// exhaustion): most urgent, by name; flaky, whose retry worked, last.
 	if strings.Join(names, ",") != "slow,storm,stuck,flaky" {
@@ -266,6 +255,25 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 	if strings.Contains(plain.stdout, "RETRIES/H") {
 		t.Errorf("status without -o wide asks Prometheus:\n%s", plain.stdout)
 	}
+}
+
+// metricsJSON runs `metrics -o json` and returns the list and its rows' names,
+// in order.
+func metricsJSON(t *testing.T, args ...string) (*fleet.MetricsList, []string) {
+	t.Helper()
+	r := plugin(t, append([]string{"metrics", "-o", "json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("metrics: exit %d: %s", r.code, r.stderr)
+	}
+	var list fleet.MetricsList
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, it := range list.Items {
+		names = append(names, it.Name)
+	}
+	return &list, names
 }
 
 // promAPI is a client of the Prometheus at url.

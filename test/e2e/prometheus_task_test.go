@@ -14,7 +14,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
-	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/cluster"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
@@ -163,18 +162,7 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 	})
 
 	t.Run("metrics and status -o wide", func(t *testing.T) {
-		r := plugin(t, "metrics", "-n", ns, "-o", "json")
-		if r.code != 0 {
-			t.Fatalf("metrics: exit %d: %s", r.code, r.stderr)
-		}
-		var list fleet.MetricsList
-		if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		for _, it := range list.Items {
-			names = append(names, it.Name)
-		}
+		_, names := metricsJSON(t, "-n", ns)
 		if strings.Join(names, ",") != "pitr-err,pitr-stuck,pitr-pause,pitr-run" {
 			t.Errorf("metrics rows %v: want the task in error, then the stopped checkpoint, the pause, the healthy one", names)
 		}
