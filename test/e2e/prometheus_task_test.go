@@ -189,7 +189,8 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 		waitForLong(t, "investigate to see the task fail", 30*time.Second, func() bool {
 			got = investigateJSON(t, ns+"/pitr-run")
 			tk := got.Metrics.Task
-			return tk != nil && tk.State == report.TaskError && tk.FatalErrors["storage"] >= 1
+			// Each store is its own scrape target: wait for all three.
+			return tk != nil && countState(tk.Stores, report.TaskError) == 3 && tk.FatalErrors["storage"] >= 1
 		})
 		wantFinding(t, got, report.Critical, `task "pitr-run" in ERROR on 3 of 3 stores`)
 	})
