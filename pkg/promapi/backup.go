@@ -251,16 +251,23 @@ func byType(v model.Vector) map[string]float64 {
 // one (error > paused > running). A value other than 0, 1 or 2 is
 // "unknown" for its store and hides no known bad state.
 func storeStates(series model.Vector) ([]report.StoreState, string) {
-	rank := map[string]int{"running": 1, "unknown": 2, "paused": 3, "error": 4}
-	worst := ""
 	var out []report.StoreState
 	for _, s := range series {
-		st := taskState(float64(s.Value))
-		out = append(out, report.StoreState{Instance: string(s.Metric[model.InstanceLabel]), State: st})
-		if rank[st] > rank[worst] {
-			worst = st
+		out = append(out, report.StoreState{Instance: string(s.Metric[model.InstanceLabel]), State: taskState(float64(s.Value))})
+	}
+	return sortedStores(out)
+}
+
+// sortedStores orders the stores by instance and gives the task's state:
+// the worst known one (error > paused > unknown > running).
+func sortedStores(ss []report.StoreState) ([]report.StoreState, string) {
+	rank := map[string]int{"running": 1, "unknown": 2, "paused": 3, "error": 4}
+	sort.Slice(ss, func(i, j int) bool { return ss[i].Instance < ss[j].Instance })
+	worst := ""
+	for _, s := range ss {
+		if rank[s.State] > rank[worst] {
+			worst = s.State
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Instance < out[j].Instance })
-	return out, worst
+	return ss, worst
 }

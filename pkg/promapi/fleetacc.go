@@ -188,18 +188,10 @@ func (a *fleetAcc) finish(b *batch, c *Client) {
 			taskUnread = append(taskUnread, name[len("task."):]+": "+c.Reason(err))
 		}
 	}
-	rank := map[string]int{"running": 1, "unknown": 2, "paused": 3, "error": 4}
 	keys := make([]taskKey, 0, len(a.tasks))
 	for k, t := range a.tasks {
 		keys = append(keys, k)
-		ss := a.stores[k]
-		sort.Slice(ss, func(i, j int) bool { return ss[i].Instance < ss[j].Instance })
-		t.Figures.Stores = ss
-		for _, s := range ss {
-			if rank[s.State] > rank[t.Figures.State] {
-				t.Figures.State = s.State
-			}
-		}
+		t.Figures.Stores, t.Figures.State = sortedStores(a.stores[k])
 		t.Figures.Unread = taskUnread
 	}
 	sort.Slice(keys, func(i, j int) bool {
