@@ -53,7 +53,22 @@ type RetryFigures struct {
 // task), from the ALERTS series.
 type AlertsPart struct {
 	Items []Alert `json:"items"`
-	Error string  `json:"error,omitempty"`
+	// History: the alerts' transitions over the last HistoryWindow (asked
+	// only for a timeline), oldest first.
+	History []AlertTransition `json:"history,omitempty"`
+	Error   string            `json:"error,omitempty"`
+}
+
+// HistoryWindow is how far back a timeline asks Prometheus for history.
+const HistoryWindow = 6 * time.Hour
+
+// AlertTransition is one alert entering a state: pending, firing, or
+// resolved (no longer in ALERTS).
+type AlertTransition struct {
+	Name     string    `json:"name"`
+	State    string    `json:"state"`
+	Severity string    `json:"severity,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // Alert is one alert of the backup.
@@ -86,6 +101,9 @@ type TaskFigures struct {
 	// Advanced: how far the checkpoint moved in the last MovedWindow
 	// (nil: no sample that old).
 	Advanced *backup.Duration `json:"advanced,omitempty"`
+	// MovedAt: when the checkpoint last moved within HistoryWindow (asked
+	// only for a timeline; nil: not asked, or it did not move in it).
+	MovedAt *time.Time `json:"movedAt,omitempty"`
 	// GCSafePoint: the TiKV GC safe point (tikv_gcworker_autogc_safe_point).
 	GCSafePoint *time.Time `json:"gcSafePoint,omitempty"`
 	// Errors and FatalErrors in the last hour, by type, on the stores

@@ -33,6 +33,9 @@ type Report struct {
 	Storage        StorageSection        `json:"storage"`
 	ClusterBackups ClusterBackupsSection `json:"clusterBackups"`
 	Diagnosis      []Finding             `json:"diagnosis"`
+	// Timeline: with --timeline (and in a report bundle), everything
+	// above on one time axis (pkg/timeline).
+	Timeline *Timeline `json:"timeline,omitempty"`
 }
 
 // New starts a report with its kind set.
