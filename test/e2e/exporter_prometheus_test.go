@@ -267,6 +267,7 @@ func historyMatches(t *testing.T, promURL, ns string) {
 	cfg := promapi.Config{URL: promURL}
 	storm := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "storm"})
 	checkPendingThenFiring(t, storm.Alerts, "LogBackupHighRetryRate", 2*time.Minute)
+	t.Logf("storm's alert history: %+v", storm.Alerts.History) // for the log
 	stuck := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "stuck"})
 	trs := transitionsOf(stuck.Alerts, "LogBackupPersistentRetryFailure")
 	var since *time.Time
