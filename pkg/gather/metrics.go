@@ -15,6 +15,9 @@ type Prometheus struct {
 	Config     promapi.Config
 	Kube       promapi.Kube
 	TaskLabels promapi.Matchers
+	// History: also read the alerts' transitions and the checkpoint's
+	// last movement (for a timeline; more queries, larger answers).
+	History bool
 }
 
 // connectPrometheus starts finding Prometheus at once (it needs only the
@@ -62,5 +65,6 @@ func gatherMetrics(ctx context.Context, p *Prometheus, conn <-chan promapi.Outco
 		Cluster:          b.Cluster,
 		ClusterNamespace: b.ClusterNamespace,
 		TaskLabels:       p.TaskLabels,
+		History:          p.History,
 	}, now)
 }

@@ -26,6 +26,9 @@ type Target struct {
 	Cluster, ClusterNamespace string
 	// TaskLabels (--task-labels) choose the cluster's series instead.
 	TaskLabels Matchers
+	// History: also read the alerts' transitions and the checkpoint's last
+	// movement over report.HistoryWindow (for a timeline; history.go).
+	History bool
 }
 
 // Figures gathers the metrics section of one backup at time now. The
@@ -36,27 +39,43 @@ func (c *Client) Figures(ctx context.Context, t Target, now time.Time) report.Me
 	sec := report.MetricsSection{Prometheus: c.Where}
 	sel := Matchers{{"namespace", t.Namespace}, {"backup", t.Name}}
 	queries := retryQueries(sel)
-	alerts := sel.Selector("ALERTS")
-	forState := sel.Selector("ALERTS_FOR_STATE")
+	alertSels := []Matchers{sel}
 	if t.Log {
 		// The task rules group by namespace and task: this cluster's
 		// namespace, or none (a Prometheus whose TiKV series have none).
-		for _, task := range []Matchers{{{"task", t.Name}, {"namespace", t.clusterNS()}}, {{"task", t.Name}, {"namespace", ""}}} {
-			alerts += " or " + task.Selector("ALERTS")
-			forState += " or " + task.Selector("ALERTS_FOR_STATE")
-		}
+		alertSels = append(alertSels, Matchers{{"task", t.Name}, {"namespace", t.clusterNS()}}, Matchers{{"task", t.Name}, {"namespace", ""}})
 	}
-	queries["alerts"] = alerts
-	queries["alerts.since"] = forState
+	var alerts, forState []string
+	for _, m := range alertSels {
+		alerts = append(alerts, m.Selector("ALERTS"))
+		forState = append(forState, m.Selector("ALERTS_FOR_STATE"))
+	}
+	queries["alerts"] = strings.Join(alerts, " or ")
+	queries["alerts.since"] = strings.Join(forState, " or ")
 	var wg sync.WaitGroup
 	if t.Log {
 		wg.Go(func() { sec.Task = c.taskFigures(ctx, t, now) })
+	}
+	// A range selector cannot follow "or": one history query per selector.
+	hb := newBatch(c, now)
+	var history []string
+	if t.History {
+		hq := map[string]string{}
+		for i, a := range alerts {
+			name := fmt.Sprintf("history.%d", i)
+			hq[name] = a + historyRange()
+			history = append(history, name)
+		}
+		wg.Go(func() { hb.runMatrix(ctx, hq) })
 	}
 	b := newBatch(c, now)
 	b.run(ctx, queries)
 	sec.Retries = retryFigures(b, c)
 	sec.Alerts = alertsPart(b, c, now)
 	wg.Wait()
+	if t.History {
+		alertHistory(sec.Alerts, hb, history, c, now)
+	}
 	return sec
 }
 
@@ -197,6 +216,11 @@ func (c *Client) taskFigures(ctx context.Context, t Target, now time.Time) *repo
 	on := "on (" + strings.Join(joinLabels(series), ", ") + ")"
 	onTask := " and " + on + " " + sel.Selector(mTaskStatus)
 	cp := sel.Selector(mCheckpoint)
+	var wg sync.WaitGroup
+	hb := newBatch(c, now)
+	if t.History {
+		wg.Go(func() { hb.runMatrix(ctx, map[string]string{"history": cp + historyRange()}) })
+	}
 	b2 := newBatch(c, now)
 	b2.run(ctx, map[string]string{
 		"checkpoint": "max(" + cp + ")",
@@ -233,6 +257,10 @@ func (c *Client) taskFigures(ctx context.Context, t Target, now time.Time) *repo
 	}
 	tf.Errors = byType(b2.vec["errors"])
 	tf.FatalErrors = byType(b2.vec["fatal"])
+	wg.Wait()
+	if t.History {
+		checkpointHistory(tf, hb, c, now)
+	}
 	return tf
 }
 

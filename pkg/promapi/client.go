@@ -166,6 +166,32 @@ func (c *Client) probe(ctx context.Context) error {
 // Query runs an instant query and returns its vector, bounded by the
 // client's timeout (and the caller's context).
 func (c *Client) Query(ctx context.Context, q string, at time.Time) (model.Vector, error) {
+	v, err := c.query(ctx, q, at)
+	if err != nil {
+		return nil, err
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return nil, errNotPrometheus
+	}
+	return vec, nil
+}
+
+// QueryMatrix runs an instant query of a range selector (metric[6h]) and
+// returns its raw samples, bounded as Query is.
+func (c *Client) QueryMatrix(ctx context.Context, q string, at time.Time) (model.Matrix, error) {
+	v, err := c.query(ctx, q, at)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		return nil, errNotPrometheus
+	}
+	return m, nil
+}
+
+func (c *Client) query(ctx context.Context, q string, at time.Time) (model.Value, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -178,11 +204,7 @@ func (c *Client) Query(ctx context.Context, q string, at time.Time) (model.Vecto
 		}
 		return nil, err
 	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return nil, errNotPrometheus
-	}
-	return vec, nil
+	return v, nil
 }
 
 // Reason turns a query's error into one line (see Reason), the token

@@ -62,6 +62,7 @@ type batch struct {
 	reduce func(name string, v model.Vector)
 	mu     sync.Mutex
 	vec    map[string]model.Vector
+	mat    map[string]model.Matrix // runMatrix's answers
 	err    map[string]error
 }
 
@@ -73,6 +74,46 @@ func newBatch(c *Client, at time.Time) *batch {
 // whole of the context's time, so a query that hangs holds back none of
 // the others.
 func (b *batch) run(ctx context.Context, queries map[string]string) {
+	b.each(ctx, queries, func(ctx context.Context, name, q string) {
+		v, err := b.c.Query(ctx, q, b.at)
+		if err == nil && len(v) > maxSeries {
+			v, err = nil, errTooManySeries
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch {
+		case err != nil:
+			b.err[name] = err
+		case b.reduce != nil:
+			b.reduce(name, v)
+		default:
+			b.vec[name] = v
+		}
+	})
+}
+
+// runMatrix is run for range selectors (metric[6h]): their raw samples
+// are kept by name, in mat.
+func (b *batch) runMatrix(ctx context.Context, queries map[string]string) {
+	b.each(ctx, queries, func(ctx context.Context, name, q string) {
+		m, err := b.c.QueryMatrix(ctx, q, b.at)
+		if err == nil && len(m) > maxSeries {
+			m, err = nil, errTooManySeries
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if err != nil {
+			b.err[name] = err
+			return
+		}
+		if b.mat == nil {
+			b.mat = map[string]model.Matrix{}
+		}
+		b.mat[name] = m
+	})
+}
+
+func (b *batch) each(ctx context.Context, queries map[string]string, do func(ctx context.Context, name, q string)) {
 	ctx = withBodyLimit(ctx, b.limit)
 	g := new(errgroup.Group)
 	if b.parallel > 0 {
@@ -80,20 +121,7 @@ func (b *batch) run(ctx context.Context, queries map[string]string) {
 	}
 	for name, q := range queries {
 		g.Go(func() error {
-			v, err := b.c.Query(ctx, q, b.at)
-			if err == nil && len(v) > maxSeries {
-				v, err = nil, errTooManySeries
-			}
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			switch {
-			case err != nil:
-				b.err[name] = err
-			case b.reduce != nil:
-				b.reduce(name, v)
-			default:
-				b.vec[name] = v
-			}
+			do(ctx, name, q)
 			return nil
 		})
 	}

@@ -67,6 +67,7 @@ func metrics(p *printer, s report.MetricsSection) {
 				}
 			}
 		}
+		unread(p, a.Unread) // the history's (asked for a timeline only)
 	}
 	if t := s.Task; t != nil {
 		task(p, t)

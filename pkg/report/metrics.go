@@ -54,9 +54,14 @@ type RetryFigures struct {
 type AlertsPart struct {
 	Items []Alert `json:"items"`
 	// History: the alerts' transitions over the last HistoryWindow (asked
-	// only for a timeline), oldest first.
+	// only for a timeline), oldest first. A state an alert was already in
+	// when the window began has no entry (Items[].Since dates an active
+	// one); at most 200 are kept, the newest.
 	History []AlertTransition `json:"history,omitempty"`
 	Error   string            `json:"error,omitempty"`
+	// Unread: what of the history could not be read, each "history:
+	// reason" (the alerts now are still shown).
+	Unread []string `json:"unread,omitempty"`
 }
 
 // HistoryWindow is how far back a timeline asks Prometheus for history.
@@ -102,7 +107,9 @@ type TaskFigures struct {
 	// (nil: no sample that old).
 	Advanced *backup.Duration `json:"advanced,omitempty"`
 	// MovedAt: when the checkpoint last moved within HistoryWindow (asked
-	// only for a timeline; nil: not asked, or it did not move in it).
+	// only for a timeline; nil: not asked, or it did not move in it, which
+	// Note then says): the first sample of tidb_log_backup_last_checkpoint
+	// with the value it holds now.
 	MovedAt *time.Time `json:"movedAt,omitempty"`
 	// GCSafePoint: the TiKV GC safe point (tikv_gcworker_autogc_safe_point).
 	GCSafePoint *time.Time `json:"gcSafePoint,omitempty"`

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
+	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 	"github.com/logbackup/kubectl-logbackup/test/promserver"
 )
@@ -170,6 +171,7 @@ func TestExporterPrometheusAlerts(t *testing.T) {
 		query(t, api, `sum(rate(tidb_operator_log_backup_retry_result_total{namespace="`+ns+`",backup="flaky",result="success"}[10m])) / sum(rate(tidb_operator_log_backup_retry_result_total{namespace="`+ns+`",backup="flaky"}[10m]))`))
 
 	pluginFiguresMatch(t, prom.URL, ns)
+	historyMatches(t, prom.URL, ns)
 	x.stop(t)
 }
 
@@ -254,6 +256,28 @@ func pluginFiguresMatch(t *testing.T, promURL, ns string) {
 	plain := plugin(t, "status", "-n", ns, "--prometheus-url", promURL)
 	if strings.Contains(plain.stdout, "RETRIES/H") {
 		t.Errorf("status without -o wide asks Prometheus:\n%s", plain.stdout)
+	}
+}
+
+// historyMatches: the alert history a timeline reads is what Prometheus
+// did: storm's LogBackupHighRetryRate pending, then firing its 2m later;
+// stuck's LogBackupPersistentRetryFailure pending since it became active.
+func historyMatches(t *testing.T, promURL, ns string) {
+	t.Helper()
+	cfg := promapi.Config{URL: promURL}
+	storm := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "storm"})
+	checkPendingThenFiring(t, storm.Alerts, "LogBackupHighRetryRate", 2*time.Minute)
+	t.Logf("storm's alert history: %+v", storm.Alerts.History) // for the log
+	stuck := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "stuck"})
+	trs := transitionsOf(stuck.Alerts, "LogBackupPersistentRetryFailure")
+	var since *time.Time
+	for _, a := range stuck.Alerts.Items {
+		if a.Name == "LogBackupPersistentRetryFailure" && a.State == "pending" {
+			since = a.Since
+		}
+	}
+	if len(trs) != 1 || trs[0].State != "pending" || since == nil || !trs[0].At.Truncate(time.Second).Equal(*since) {
+		t.Errorf("stuck: history %+v, want one pending at %v (ALERTS_FOR_STATE)", trs, since)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
+	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/cluster"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
@@ -55,7 +57,7 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 		return map[string]string{"kubernetes_namespace": namespace, "cluster": "basic", "tidb_cluster": namespace + "-basic"}
 	}
 	dir := t.TempDir()
-	dataDir := backfillCheckpoints(t, dir, now, tidb, labels(ns))
+	dataDir, stuckSince := backfillCheckpoints(t, dir, now, tidb, labels(ns))
 	rules, err := exec.Command(s.bin, "monitoring", "rules", "--profile", "dev").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +132,35 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 			t.Errorf("pitr-stuck lag %s, want about 40m", lag)
 		}
 		wantFinding(t, got, report.Critical, "has not moved in 15 minutes")
+	})
+
+	t.Run("history", func(t *testing.T) {
+		// What a timeline reads, through promapi (no verb asks for it
+		// yet), through the service proxy as investigate goes.
+		cfg := promapi.Config{Service: promNamespace + "/" + promService + ":" + strconv.Itoa(promPort)}
+		kube := promapi.Kube{Config: s.cluster.Admin}
+		task := func(name string) *report.TaskFigures {
+			sec := figuresWithHistory(t, cfg, kube, promapi.Target{Namespace: ns, Name: name, Log: true, Cluster: "basic"})
+			if sec.Task == nil || sec.Task.Error != "" || len(sec.Task.Unread) != 0 {
+				t.Fatalf("%s: task %+v", name, sec.Task)
+			}
+			return sec.Task
+		}
+		// pitr-stuck's backfilled checkpoint stopped moving at a sample
+		// of its own: that sample's second.
+		if got := task("pitr-stuck"); got.MovedAt == nil || !got.MovedAt.Equal(stuckSince) || got.Note != "" {
+			t.Errorf("pitr-stuck: moved at %v (note %q), the backfill stopped it at %s", got.MovedAt, got.Note, stuckSince)
+		}
+		// pitr-run's moved at every backfilled sample, and once more when
+		// the live scrape (its checkpoint 30s behind the test's start)
+		// took over.
+		if got := task("pitr-run"); got.MovedAt == nil || got.MovedAt.Before(now.Add(-time.Minute).Truncate(time.Second)) || got.MovedAt.After(time.Now()) {
+			t.Errorf("pitr-run: moved at %v, want after the backfill's end", got.MovedAt)
+		}
+		// pitr-pause's has one value since Prometheus started.
+		if got := task("pitr-pause"); got.MovedAt != nil || !strings.Contains(got.Note, "the checkpoint did not move in the last 6h (its samples since ") {
+			t.Errorf("pitr-pause: moved at %v, note %q", got.MovedAt, got.Note)
+		}
 	})
 
 	t.Run("paused", func(t *testing.T) {
@@ -214,9 +245,10 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 
 // backfillCheckpoints writes 30 minutes of TiDB's checkpoint series, as the
 // scrape of tidb will label them, ending a minute ago: pitr-run's moving
-// (30 s behind each sample), pitr-stuck's frozen 40 minutes back. A live
-// test could not wait the 15 minutes "has it moved" looks back.
-func backfillCheckpoints(t *testing.T, dir string, now time.Time, c *tikvmetrics.Cluster, labels map[string]string) string {
+// (30 s behind each sample), pitr-stuck's moving for ten minutes, then
+// frozen 40 minutes back from the sample it returns on. A live test could
+// not wait the 15 minutes "has it moved" looks back.
+func backfillCheckpoints(t *testing.T, dir string, now time.Time, c *tikvmetrics.Cluster, labels map[string]string) (string, time.Time) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("# TYPE tidb_log_backup_last_checkpoint gauge\n")
@@ -228,11 +260,12 @@ func backfillCheckpoints(t *testing.T, dir string, now time.Time, c *tikvmetrics
 		return s
 	}
 	end := now.Add(-time.Minute).Truncate(time.Second)
+	stuckSince := end.Add(-20 * time.Minute)
 	for _, task := range []string{"pitr-run", "pitr-stuck"} {
 		for at := end.Add(-30 * time.Minute); !at.After(end); at = at.Add(30 * time.Second) {
 			cp := at.Add(-30 * time.Second)
 			if task == "pitr-stuck" {
-				cp = now.Add(-40 * time.Minute)
+				cp = now.Add(-40 * time.Minute).Add(-max(stuckSince.Sub(at), 0))
 			}
 			fmt.Fprintf(&b, "tidb_log_backup_last_checkpoint{%s} %d %d\n", lbl(task), tikvmetrics.TSO(cp), at.Unix())
 		}
@@ -249,7 +282,7 @@ func backfillCheckpoints(t *testing.T, dir string, now time.Time, c *tikvmetrics
 	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", filepath.Join(dir, "history.om"), dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
 	}
-	return dataDir
+	return dataDir, stuckSince
 }
 
 func countState(stores []report.StoreState, state string) int {
