@@ -77,7 +77,7 @@ func (b *Bundle) addLog(ctx context.Context, r Reader, ref backup.Ref, dir, pod,
 // lineFilter makes one line from the cluster fit for the bundle: no
 // credential, no terminal control, names hidden.
 func (b *Bundle) lineFilter(line string) string {
-	return b.namer.Replace(text.Clean(text.Redact(line)))
+	return b.namer.Replace(text.Clean(RedactText(line)))
 }
 
 // writeLines writes lines already read (the controller's), filtered.
@@ -85,7 +85,7 @@ func (b *Bundle) lineFilter(line string) string {
 func writeLines(w io.Writer, lines []string) error {
 	bw := bufio.NewWriter(w)
 	for _, l := range lines {
-		bw.WriteString(text.Clean(text.Redact(l)))
+		bw.WriteString(text.Clean(RedactText(l)))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
@@ -121,7 +122,7 @@ func redactAll(v any) any {
 func redactValue(v any) any {
 	switch t := v.(type) {
 	case string:
-		return text.Redact(t)
+		return RedactText(t)
 	case map[string]any:
 		redactMap(t)
 	case []any:
@@ -140,6 +141,47 @@ func redactList(l []any) {
 		}
 		l[i] = redactValue(l[i])
 	}
+}
+
+// flagPairRE is "--name value" inside one string (a shell command line,
+// a log line): group 1 the flag's name, group 2 its value.
+// The value may be in quotes (groups 2, 3) or bare (group 4).
+var flagPairRE = regexp.MustCompile(`(?:^|[\s"'])--?([A-Za-z][A-Za-z0-9._-]*)[ \t]+(?:'([^'\r\n]+)'|"([^"\r\n]+)"|([^\s"'-][^\s"']*))`)
+
+// RedactText is text.Redact plus the value after a flag that names a
+// credential, written with a blank instead of = ("br --password x").
+func RedactText(s string) string {
+	s = text.Redact(s)
+	if !strings.Contains(s, "-") {
+		return s
+	}
+	ms := flagPairRE.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		if !CredentialName(s[m[2]:m[3]]) {
+			continue
+		}
+		for g := 4; g+1 < len(m); g += 2 {
+			if m[g] < 0 {
+				continue
+			}
+			if s[m[g]:m[g+1]] != text.Redacted {
+				b.WriteString(s[last:m[g]])
+				b.WriteString(text.Redacted)
+				last = m[g+1]
+			}
+			break
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // flagNamesCredential tells "--password" or "-secret-key" (a flag whose
