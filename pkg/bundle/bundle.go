@@ -103,12 +103,19 @@ func (b *Bundle) Abort() error { return b.arc.abort() }
 
 // writeFile writes one whole file, names replaced.
 func (b *Bundle) writeFile(name string, data []byte) error {
+	if b.namer != nil {
+		data = []byte(b.namer.Replace(string(data)))
+	}
+	return b.writeRaw(name, data)
+}
+
+// writeRaw writes a file of the bundle's own text, whose names (the
+// folders) are hashed already: replacing names in it again would also
+// replace its own words when a bucket is called "backups".
+func (b *Bundle) writeRaw(name string, data []byte) error {
 	w, err := b.arc.create(name)
 	if err != nil {
 		return err
-	}
-	if b.namer != nil {
-		data = []byte(b.namer.Replace(string(data)))
 	}
 	n, err := w.Write(data)
 	b.written += int64(n)
@@ -191,7 +198,7 @@ func (b *Bundle) writeCommon(v *Versions, interrupted bool) error {
 	if err := b.writeFile("notes.txt", []byte(nb.String())); err != nil {
 		return err
 	}
-	return b.writeFile("README.md", []byte(readme(b.o, b.backups, len(notes))))
+	return b.writeRaw("README.md", []byte(readme(b.o, b.backups, len(notes))))
 }
 
 // sortedNotes is for tests.

@@ -34,7 +34,9 @@ from outside the cluster.
   ns-0123456789 or backup-0123456789. The same name has the same hash
   throughout this bundle; the key is random and was not written, so the
   hashes cannot be turned back into names. Job and Pod names, which hold
-  the backup's name, carry its hash.
+  the backup's name, carry its hash. A name is replaced wherever it occurs
+  as text, so a name that is also a word (a bucket called "backups") also
+  replaces that word in the reports and logs.
 `)
 	}
 	fmt.Fprintf(&b, `
