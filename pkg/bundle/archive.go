@@ -125,14 +125,24 @@ func (z *zipArchive) commit() error {
 	}
 	// A hard link fails when dest appeared meanwhile, where a rename
 	// would silently replace it.
-	if err := os.Link(z.f.Name(), z.dest); err != nil {
+	err = os.Link(z.f.Name(), z.dest)
+	switch {
+	case err == nil:
+		return os.Remove(z.f.Name())
+	case errors.Is(err, os.ErrExist):
 		os.Remove(z.f.Name())
-		if errors.Is(err, os.ErrExist) {
-			return &ErrExists{Path: z.dest}
-		}
+		return &ErrExists{Path: z.dest}
+	}
+	// A file system without hard links: check, then rename.
+	if err := CheckFree(z.dest); err != nil {
+		os.Remove(z.f.Name())
+		return err
+	}
+	if err := os.Rename(z.f.Name(), z.dest); err != nil {
+		os.Remove(z.f.Name())
 		return fmt.Errorf("cannot write %s: %v", z.dest, unwrapPath(err))
 	}
-	return os.Remove(z.f.Name())
+	return nil
 }
 
 func (z *zipArchive) abort() error {

@@ -240,6 +240,9 @@ func TestReport(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
+		if r.stderr != "" {
+			t.Errorf("stderr to a pipe: %q (progress is for a terminal only)", r.stderr)
+		}
 		files := bundleFiles(t, out)
 		dirs := checkBundle(t, files)
 		if strings.Join(dirs, " ") != "backups/"+rptNS+"/"+rptBackup+" backups/"+rptNS+"/"+rptOther {
@@ -287,6 +290,23 @@ func TestReport(t *testing.T) {
 			t.Error("no pods.yaml though pods may be listed")
 		}
 		noneHolds(t, files, planted)
+	})
+
+	t.Run("progress on a terminal", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "tty.zip")
+		term := startTerminal(t, "report", "-n", rptNS, "--controller-namespace", rptCtlNS, "--output-file", out)
+		code, screen := term.wait()
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, screen)
+		}
+		mustContain(t, screen, "[1/2] "+rptNS+"/", "[2/2] "+rptNS+"/", out+": 2 backups")
+	})
+
+	t.Run("completion", func(t *testing.T) {
+		r := plugin(t, "__complete", "report", rptNS+"/")
+		mustContain(t, r.stdout, target, rptNS+"/"+rptOther)
+		r = plugin(t, "__complete", "report", "-o", "")
+		mustContain(t, r.stdout, "zip", "dir")
 	})
 
 	t.Run("refuses to overwrite, bad flags: one line, nothing written", func(t *testing.T) {
