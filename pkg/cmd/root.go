@@ -12,6 +12,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/logs"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/metrics"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/monitoring"
+	reportcmd "github.com/logbackup/kubectl-logbackup/pkg/cmd/report"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/resetretries"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/status"
 	"github.com/logbackup/kubectl-logbackup/pkg/cmd/version"
@@ -47,6 +48,7 @@ operator v2 (br.pingcap.com) backups.`,
 		logs.NewCmd(flags, streams),
 		metrics.NewCmd(flags, streams),
 		monitoring.NewCmd(streams),
+		reportcmd.NewCmd(flags, streams),
 		resetretries.NewCmd(flags, streams),
 		status.NewCmd(flags, streams),
 		version.NewCmd(flags, streams),

@@ -171,6 +171,12 @@ var (
 	// start of the text or after a blank or a quote, the user without a
 	// slash, and what follows the host checked by hostEnd.
 	bareUserinfoRE = regexp.MustCompile(`(?:^|[\s"'])[^\s"'/@:]+:([^\s/]+)@` + hostPattern)
+
+	// An AWS access key id anywhere: AKIA (a user's key) or ASIA (a
+	// session's) and 16 capital letters or digits, as a whole word
+	// (wordEnd checks what follows). The id alone is no secret, but it
+	// names the account and the key, so a shared log must not carry it.
+	awsKeyIDRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})`)
 )
 
 // Redact takes credentials out of free text (an error message from a
@@ -215,7 +221,9 @@ var (
 //   - the value after "Basic " anywhere when it is base64 for
 //     "user:password";
 //   - a JWT anywhere: base64url segments joined by dots, the first
-//     starting with eyJ, three at least 10 characters long.
+//     starting with eyJ, three at least 10 characters long;
+//   - an AWS access key id anywhere (AKIA or ASIA and 16 capital
+//     letters or digits, a whole word).
 //
 // Each credential becomes Redacted ("xxxxx"); the rest of the text is kept
 // byte for byte, and Redact(Redact(s)) == Redact(s): the expressions run
@@ -270,6 +278,7 @@ var rules = []struct {
 	{wantBearer, bearerRE, bearerToken},
 	{wantBasic, basicRE, basicCredentials},
 	{wantJWT, jwtRE, nil},
+	{wantAWSKeyID, awsKeyIDRE, wordEnd},
 }
 
 // redact runs the expressions of Redact that want selects (wantAll: all).
@@ -376,6 +385,11 @@ func hostEnd(s string, start, end, matchEnd int) bool {
 	return true
 }
 
+// wordEnd accepts a match that no letter or digit follows.
+func wordEnd(s string, start, end, matchEnd int) bool {
+	return matchEnd == len(s) || !isAlnum(s[matchEnd])
+}
+
 // isSpace is \s of Go regular expressions.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
@@ -396,6 +410,7 @@ const (
 	wantBasic
 	wantJWT
 	wantBareUserinfo
+	wantAWSKeyID
 	wantAll = 1<<iota - 1
 )
 
@@ -471,6 +486,9 @@ func lookFor(s string) int {
 		case 'a', 'A':
 			if hasPrefixFold(s[i:], "authorization") {
 				want |= wantAuth
+			}
+			if c == 'A' && (strings.HasPrefix(s[i:], "AKIA") || strings.HasPrefix(s[i:], "ASIA")) {
+				want |= wantAWSKeyID
 			}
 		case 'c', 'C':
 			if hasPrefixFold(s[i:], "cookie") {

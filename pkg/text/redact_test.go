@@ -25,6 +25,15 @@ func TestRedact(t *testing.T) {
 		{`WWW-Authenticate: Bearer realm="kubernetes"`, `WWW-Authenticate: Bearer realm="kubernetes"`},
 		{"[start-key=7480000000000000ff] [key=abc]", "[start-key=7480000000000000ff] [key=abc]"},
 
+		// AWS access key ids, as whole words only.
+		{"using key AKIAIOSFODNN7EXAMPLE for s3", "using key xxxxx for s3"},
+		{`{"AccessKeyID":"ASIAY34FZKBOKMUTVV7A"}`, `{"AccessKeyID":"xxxxx"}`},
+		{"id=AKIAIOSFODNN7EXAMPLE,next", "id=xxxxx,next"},
+		{"AKIAIOSFODNN7EXAMPLE", "xxxxx"},
+		{"XAKIAIOSFODNN7EXAMPLE", "XAKIAIOSFODNN7EXAMPLE"},
+		{"AKIAIOSFODNN7EXAMPLE1", "AKIAIOSFODNN7EXAMPLE1"},
+		{"AKIAshort and akiaiosfodnn7example", "AKIAshort and akiaiosfodnn7example"},
+
 		// BR's own JSON spellings of S3 credentials.
 		{`{"access-key":"AKIAX","secret-access-key":"S3CR3T","session-token":"T0K"}`, `{"access-key":"xxxxx","secret-access-key":"xxxxx","session-token":"xxxxx"}`},
 
@@ -262,6 +271,7 @@ func TestRedactLinear(t *testing.T) {
 		strings.Repeat("Cookie: a=", 30000),
 		strings.Repeat("X-Auth-Token:", 20000),
 		strings.Repeat("&sig=:<admin:@h ", 20000),
+		strings.Repeat(" AKIAIOSFODNN7EXAMPL", 20000),
 	} {
 		start := time.Now()
 		Redact(s)
@@ -377,6 +387,7 @@ func FuzzRedact(f *testing.F) {
 		`{"token": "a\"b"}`, `[error="{\"password\":\"a\\\"b\"}"]`, "Cookie: a=b; c=d",
 		"X-Auth-Token: abc", "password=abc: x", "[key=abc] [task=logstream]",
 		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlXzEy", "--server admin:pw@127.0.0.1:1",
+		"key AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7AZ",
 		cleanBRLine,
 	} {
 		f.Add(s, uint(i), uint8(i), "hunter2")

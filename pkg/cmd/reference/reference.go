@@ -32,6 +32,7 @@ func Schemas() map[string]string {
 		"kubectl logbackup status":             "output.md#backupstatus-and-backupstatuschange",
 		"kubectl logbackup version":            "#kubectl-logbackup-version",
 		"kubectl logbackup exporter manifests": "exporter.md#output",
+		"kubectl logbackup report":             "output.md#the-report-bundle",
 	}
 }
 

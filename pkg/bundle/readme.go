@@ -1,0 +1,87 @@
+package bundle
+
+import (
+	"fmt"
+	"strings"
+)
+
+// readme is the bundle's README.md: what each file is. The file list
+// is also what tests check the bundle against: every file named in a
+// `code` span at the start of a list item exists (logs/ aside).
+func readme(o Options, backups []string, notes int) string {
+	var b strings.Builder
+	b.WriteString(`# kubectl logbackup report
+
+A support bundle made by ` + "`kubectl logbackup report`" + `: everything ` + "`kubectl logbackup investigate`" + `
+gathers about each backup, with the raw objects and logs, for someone helping
+from outside the cluster.
+
+## What is not in it
+
+- No Secret value. Secrets the backups and their pods refer to are listed by
+  name and key names only (secrets.yaml).
+- No credential from a spec, an env var, an argument or a log line: fields
+  named like credentials (accessKey, secretAccessKey, sasToken, password,
+  token, ...), env values whose name looks like a credential's, the value
+  after --password-like flags, passwords in URLs, tokens, AWS access key ids
+  and name=value credentials in any text are replaced by "xxxxx".
+- No managedFields, and no kubectl.kubernetes.io/last-applied-configuration
+  annotation (it repeats the spec).
+`)
+	if o.RedactNames {
+		b.WriteString(`- No namespace, backup, bucket or prefix name (--redact-names): each is
+  replaced, in every file and file name, by a keyed hash such as
+  ns-0123456789 or backup-0123456789. The same name has the same hash
+  throughout this bundle; the key is random and was not written, so the
+  hashes cannot be turned back into names. Job and Pod names, which hold
+  the backup's name, carry its hash. A name is replaced wherever it occurs
+  as text, so a name that is also a word (a bucket called "backups") also
+  replaces that word in the reports and logs.
+`)
+	}
+	fmt.Fprintf(&b, `
+## Files
+
+- `+"`README.md`"+`: this file.
+- `+"`versions.yaml`"+`: the plugin's version, the Kubernetes API server's, the Backup
+  APIs served, and the TiDB Operator version read from each controller
+  pod's image tag.
+- `+"`notes.txt`"+`: every source that could not be read (a missing permission, a
+  log that could not be read, a timeout) and everything left out to keep
+  the bundle bounded: %d notes. A file below that is missing for a backup
+  is explained there.
+- `+"`secrets.yaml`"+`: the Secrets referred to by the backups' specs (secretName)
+  and by their pods (env, envFrom, volumes, image pull secrets): names,
+  types and key names, never values.
+
+Each backup has a folder backups/NAMESPACE/NAME/ with:
+
+- `+"`report.json`"+`: the investigation, as `+"`kubectl logbackup investigate -o json`"+`
+  prints it (schema: docs/output.md, kind Investigation), with the timeline.
+- `+"`report.txt`"+`: the same as text, with the diagnosis and next steps.
+- `+"`timeline.txt`"+`: everything above on one time axis, grouped by retry.
+- `+"`retry-policy.yaml`"+`: the retry policy in force (each value marked when it is
+  the operator's default) and the retry arithmetic at the time of the report.
+- `+"`backup.yaml`"+`: the Backup object, credentials redacted.
+- `+"`jobs.yaml`"+`, `+"`pods.yaml`"+`: its Jobs and Pods (found on the owner chain), as v1 Lists.
+- `+"`events.yaml`"+`: the Events of the Backup, its Jobs and its Pods (the API server
+  keeps them about an hour).
+- `+"`controller.log`"+`: the TiDB Operator controller's log lines about the backup.
+- logs/POD_CONTAINER.log: the log of each container of each backup pod,
+  init containers too, each read up to %d bytes (--limit-bytes); a log cut
+  there ends with a line that says so.
+
+Log lines and text from the cluster are kept as written, except that
+credentials are replaced and control characters are escaped (\x1b).
+
+## Backups in this bundle
+
+`, notes, o.LimitBytes)
+	if len(backups) == 0 {
+		b.WriteString("none\n")
+	}
+	for _, d := range backups {
+		b.WriteString("- " + d + "/\n")
+	}
+	return b.String()
+}

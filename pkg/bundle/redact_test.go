@@ -1,0 +1,140 @@
+package bundle
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// plantedObject holds a secret in every form RedactObject knows, each
+// holding "SEKRIT", and look-alikes that must stay.
+const plantedObject = `{
+  "apiVersion": "pingcap.com/v1alpha1",
+  "kind": "Backup",
+  "metadata": {
+    "name": "nightly",
+    "annotations": {
+      "kubectl.kubernetes.io/last-applied-configuration": "{\"spec\":{\"s3\":{\"secretAccessKey\":\"SEKRIT-last\"}}}",
+      "note": "ordinary"
+    },
+    "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]
+  },
+  "spec": {
+    "s3": {"bucket": "b", "secretName": "s3-secret", "accessKey": "SEKRIT-ak", "secretAccessKey": "SEKRIT-sk",
+           "session_token": "SEKRIT-st", "endpoint": "https://user:SEKRIT-url@minio:9000", "options": ["--sse=aws:kms"]},
+    "azblob": {"container": "c", "sasToken": "SEKRIT-sas", "accessTier": "Hot"},
+    "from": {"host": "tidb", "user": "root", "password": "SEKRIT-pw", "tlsClientSecretName": "tls"},
+    "credentials": {"private_key": "SEKRIT-pk", "client_email": "svc@example.iam"},
+    "env": [
+      {"name": "PASSWORD", "value": "SEKRIT-env"},
+      {"name": "AWS_SECRET_ACCESS_KEY", "value": "SEKRIT-env-aws"},
+      {"name": "EXTRA", "value": "--token=SEKRIT-env-flag"},
+      {"name": "KEY_ID", "value": "AKIAIOSFODNN7EXAMPLE"},
+      {"name": "REGION", "value": "us-east-1"},
+      {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s3-secret", "key": "access_key"}}}
+    ],
+    "br": {"options": ["--secret-access-key", "SEKRIT-opt", "--password=SEKRIT-opt-eq", "--s3.secret-access-key", "SEKRIT-opt-dot", "--log-level", "info"]},
+    "containers": [{"name": "backup", "args": ["sh", "-c", "br backup --token SEKRIT-shell"], "command": ["-p", "keep"]}],
+    "automountServiceAccountToken": true,
+    "fields": "[key=ordinary-key] [secret_key=SEKRIT-field]"
+  }
+}`
+
+func TestRedactObject(t *testing.T) {
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(plantedObject), &obj); err != nil {
+		t.Fatal(err)
+	}
+	RedactObject(obj)
+	data, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	for _, leak := range []string{"SEKRIT-ak", "SEKRIT-sk", "SEKRIT-st", "SEKRIT-url", "SEKRIT-sas", "SEKRIT-pw", "SEKRIT-pk",
+		"SEKRIT-env", "SEKRIT-opt", "SEKRIT-shell", "SEKRIT-field", "SEKRIT-last", "AKIAIOSFODNN7EXAMPLE", "managedFields", "last-applied"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("%q left in %s", leak, got)
+		}
+	}
+	// References, names, settings and look-alikes stay.
+	for _, keep := range []string{`"secretName":"s3-secret"`, `"tlsClientSecretName":"tls"`, `"accessTier":"Hot"`, `"user":"root"`,
+		`"value":"us-east-1"`, `"key":"access_key"`, `"--log-level","info"`, `"--sse=aws:kms"`, `[key=ordinary-key]`,
+		`"automountServiceAccountToken":true`, `"client_email":"svc@example.iam"`, `"note":"ordinary"`, `"accessKey":"xxxxx"`, `"-p","keep"`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("%s lost from %s", keep, got)
+		}
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	for in, want := range map[string]string{
+		"br backup --token SEKRIT --v 2":            "br backup --token xxxxx --v 2",
+		"run -password 'x' and --log-level info":    "run -password 'xxxxx' and --log-level info",
+		"--secret-access-key=SEKRIT":                "--secret-access-key=xxxxx",
+		"--password --next":                         "--password --next",
+		"the token expired, --key-file /etc/k path": "the token expired, --key-file /etc/k path",
+		"[key=abc] ordinary":                        "[key=abc] ordinary",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+		}
+		if again := RedactText(want); again != want {
+			t.Errorf("RedactText(%q) = %q: not stable", want, again)
+		}
+	}
+}
+
+func TestCredentialName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"accessKey": true, "secret_access_key": true, "--s3.secret-access-key": true, "sasToken": true, "TIDB_PASSWORD": true,
+		"privateKey": true, "credentials": true, "token": true,
+		"secretName": false, "secretKeyRef": false, "key": false, "bucket": false, "tokenSecretName": false, "name": false,
+	} {
+		if got := CredentialName(name); got != want {
+			t.Errorf("CredentialName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestNamerStableAndKeyed(t *testing.T) {
+	a := NewNamerWithKey([]byte("key-a"))
+	b := NewNamerWithKey([]byte("key-b"))
+	ns := a.Add(NameNamespace, "tidb-prod")
+	if again := a.Add(NameBackup, "tidb-prod"); again != ns {
+		t.Errorf("the same name got %q then %q", ns, again)
+	}
+	if !strings.HasPrefix(ns, "ns-") || len(ns) != len("ns-")+10 {
+		t.Errorf("hash %q", ns)
+	}
+	if other := b.Add(NameNamespace, "tidb-prod"); other == ns {
+		t.Error("two keys gave the same hash: names could be guessed across bundles")
+	}
+	bk := a.Add(NameBackup, "nightly")
+	// Longer names first: a backup's name inside its pod's, and the
+	// namespace inside a longer word, are both replaced.
+	got := a.Replace("pod backup-nightly-abc in tidb-prod/nightly (tidb-prod-2)")
+	want := "pod backup-" + bk + "-abc in " + ns + "/" + bk + " (" + ns + "-2)"
+	if got != want {
+		t.Errorf("Replace = %q, want %q", got, want)
+	}
+	var none *Namer
+	if none.Replace("tidb-prod") != "tidb-prod" || none.Name(NameNamespace, "x") != "x" {
+		t.Error("a nil Namer changed a name")
+	}
+}
+
+func TestImageTag(t *testing.T) {
+	for image, want := range map[string]string{
+		"pingcap/tidb-operator:v1.6.1":                 "v1.6.1",
+		"registry:5000/pingcap/tidb-operator:v2.0.0":   "v2.0.0",
+		"registry:5000/pingcap/tidb-operator":          "unknown",
+		"pingcap/tidb-operator@sha256:abc":             "unknown",
+		"pingcap/tidb-operator:v1.5.5@sha256:abcdef12": "v1.5.5",
+		"": "unknown",
+	} {
+		if got := ImageTag(image); got != want {
+			t.Errorf("ImageTag(%q) = %q, want %q", image, got, want)
+		}
+	}
+}
