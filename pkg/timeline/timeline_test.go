@@ -14,7 +14,9 @@ import (
 var day = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 // hm is a time on the fixture's day: hm(14, 31) is 14:31:00 UTC.
-func hm(h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func hm(h, m int) time.Time {
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 func ptr(t time.Time) *time.Time { return &t }
 
