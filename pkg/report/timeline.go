@@ -69,3 +69,17 @@ type TimelineGap struct {
 	Late    backup.Duration `json:"late"`
 	Pending bool            `json:"pending,omitempty"`
 }
+
+// SpansDays tells a timeline whose entries (and report time) fall on more
+// than one UTC day: its times are then drawn with their dates.
+func (tl *Timeline) SpansDays() bool {
+	day := tl.GeneratedAt.UTC().Format(time.DateOnly)
+	for _, g := range tl.Groups {
+		for _, e := range g.Entries {
+			if e.At.UTC().Format(time.DateOnly) != day {
+				return true
+			}
+		}
+	}
+	return false
+}

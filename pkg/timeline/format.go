@@ -15,22 +15,6 @@ func clock(t time.Time, withDate bool) string {
 	return t.UTC().Format("15:04")
 }
 
-// SpansDays tells a set of times that fall on more than one UTC day.
-func SpansDays(ts ...time.Time) bool {
-	day := ""
-	for _, t := range ts {
-		if t.IsZero() {
-			continue
-		}
-		d := t.UTC().Format(time.DateOnly)
-		if day != "" && d != day {
-			return true
-		}
-		day = d
-	}
-	return false
-}
-
 // human is a delay in words, to the minute: "26 minutes", "1 hour 4
 // minutes", "2 days 3 hours"; under a minute, in seconds.
 func human(d time.Duration) string {

@@ -43,12 +43,8 @@ func BuildWith(r *report.Report, o Options) report.Timeline {
 	c.podLog()
 	c.controller()
 	c.metrics()
-	times := []time.Time{c.now}
-	for _, it := range c.items {
-		times = append(times, it.At)
-	}
-	c.withDate = SpansDays(times...)
 	tl.Groups = c.groups()
+	c.withDate = tl.SpansDays()
 	tl.Gaps = gaps(r, c, o)
 	tl.Notes = notes(r, c)
 	return tl
