@@ -36,7 +36,7 @@ func sampleTimeline() *report.Timeline {
 				{At: now.Add(10 * time.Minute), Source: report.SourceRetry, Object: "Backup/nightly", What: "retry #2 due"},
 			}},
 		},
-		Gaps: []report.TimelineGap{{What: "retry #1 due 09:05, started 09:31: 26 minutes late", Due: now.Add(-55 * time.Minute), At: &late, Late: backup.Duration(26 * time.Minute)}},
+		Gaps:  []report.TimelineGap{{What: "retry #1 due 09:05, started 09:31: 26 minutes late", Due: now.Add(-55 * time.Minute), At: &late, Late: backup.Duration(26 * time.Minute)}},
 		Notes: []string{"events: no events: the API server keeps events for about an hour"},
 	}
 }
