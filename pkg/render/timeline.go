@@ -75,7 +75,7 @@ func timelineSection(p *printer, tl *report.Timeline) {
 		}
 	}
 	if len(tl.Notes) > 0 {
-		p.f("  %s\n", p.paint(bold, "Not on the timeline"))
+		p.f("  %s\n", p.paint(bold, "Notes"))
 		for _, n := range tl.Notes {
 			p.f("    - %s\n", n)
 		}

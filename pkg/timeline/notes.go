@@ -26,9 +26,20 @@ func notes(r *report.Report, c *collector) []string {
 	add("events", r.Events.Error)
 	add("events", r.Events.Note)
 	add("jobs and pods", r.Workload.Error)
-	if attempts := len(b.Records) + 1; len(b.Records) > 0 && r.Workload.Error == "" && len(r.Workload.Jobs) < attempts {
-		out = append(out, fmt.Sprintf("jobs and pods: %d of %d attempts left no Job: a retry deletes the failed Job and its Pod, so an earlier attempt shows only its records, events and log lines",
-			attempts-len(r.Workload.Jobs), attempts))
+	// Each retry that ran started an attempt of its own; a pending one
+	// has not yet.
+	attempts := 1
+	for _, rec := range b.Records {
+		if rec.RealRetryAt != nil {
+			attempts++
+		}
+	}
+	if len(b.Records) > 0 && r.Workload.Error == "" && len(r.Workload.Jobs) < attempts {
+		which := fmt.Sprintf("%d of %d attempts", attempts-len(r.Workload.Jobs), attempts)
+		if attempts == 1 {
+			which = "the first run"
+		}
+		out = append(out, "jobs and pods: "+which+" left no Job: a retry deletes the failed Job and its Pod, so an earlier attempt shows only its records, events and log lines")
 	}
 	if r.PodLog.Pod == "" {
 		add("pod log", r.PodLog.Note)

@@ -145,8 +145,11 @@ func TestGapsLateRetryAndSilentFailure(t *testing.T) {
 	if silent.What != "Job backup-nightly failed at 14:40, recorded as retry #3 at 14:50: 10 minutes later" || time.Duration(silent.Late) != 9*time.Minute+55*time.Second {
 		t.Errorf("silence before detection: %+v", silent)
 	}
-	// Retry #1 started on time and was recorded 20 s after... nothing the
-	// report holds: no gap for it.
+	// Retry #1 started on time, and no failure the report holds is near
+	// its detection: no gap for it.
+	if !strings.Contains(strings.Join(tl.Notes, "\n"), "jobs and pods: 2 of 3 attempts left no Job") {
+		t.Errorf("notes: %q", tl.Notes)
+	}
 }
 
 // A retry past due and not started: pending, late by the report's time,
@@ -166,6 +169,11 @@ func TestPendingRetryPastDue(t *testing.T) {
 	last := tl.Groups[len(tl.Groups)-1]
 	if last.Title != "retry #1 (pending)" {
 		t.Errorf("title %q", last.Title)
+	}
+	// The pending retry has not started an attempt: the one Job-less
+	// attempt is the first run's.
+	if n := strings.Join(tl.Notes, "\n"); !strings.Contains(n, "jobs and pods: the first run left no Job") {
+		t.Errorf("notes: %q", tl.Notes)
 	}
 	var pending []report.TimelineGap
 	for _, g := range tl.Gaps {
