@@ -103,7 +103,7 @@ func gatherController(ctx context.Context, kube kubernetes.Interface, ref backup
 	}
 	_ = g.Wait() // goroutines record their own errors
 	sort.Strings(errs)
-	sec.Lines = merged.texts()
+	sec.Lines, sec.Times = merged.texts(), merged.times()
 	sec.LinesOverBudget = max(min(q.keep, sec.Matched)-len(sec.Lines), 0)
 	sec.Error = strings.Join(errs, "; ")
 	return sec
@@ -182,6 +182,18 @@ func (m *newestLines) texts() []string {
 		if m.prefix {
 			out[i] = "[" + l.pod + "] " + l.Text
 		}
+	}
+	return out
+}
+
+// times are the lines' times, in the order of texts.
+func (m *newestLines) times() []time.Time {
+	if len(m.lines) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(m.lines))
+	for i, l := range m.lines {
+		out[i] = l.At
 	}
 	return out
 }

@@ -68,6 +68,10 @@ func eventFrom(e *corev1.Event) report.Event {
 	if out.Count == 0 {
 		out.Count = 1
 	}
+	if !e.FirstTimestamp.IsZero() {
+		t := e.FirstTimestamp.Time
+		out.FirstSeen = &t
+	}
 	out.Retry = report.IsRetryReason(e.Reason)
 	return out
 }

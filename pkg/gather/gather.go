@@ -26,6 +26,9 @@ type Options struct {
 	Now                 time.Time
 	// Prometheus: where the metrics section comes from; nil leaves it out.
 	Prometheus *Prometheus
+	// Timeline: also read what only a timeline shows (the pod log's error
+	// lines with their times); plain investigate reads what it always did.
+	Timeline bool
 }
 
 // sinceMargin is how far before the first sign of trouble the controller
@@ -74,7 +77,7 @@ func Investigate(ctx context.Context, c backupapi.Clients, ref backup.Ref, o Opt
 				rep.PodLog = report.PodLogSection{Lines: []string{}, Error: "not read: the backup's pods could not be listed"}
 				return
 			}
-			rep.PodLog = gatherPodLog(ctx, c.Kube, b.Namespace, w.section.Pods, o.Tail, o.LimitBytes)
+			rep.PodLog = gatherPodLog(ctx, c.Kube, b.Namespace, w.section.Pods, o.Tail, o.LimitBytes, o.Timeline)
 		})
 		inner.Wait()
 	})

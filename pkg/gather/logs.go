@@ -25,6 +25,7 @@ type logLine struct {
 // logScan is the result of reading one container's log.
 type logScan struct {
 	lines     []logLine // the kept lines, oldest first, at most keep
+	first     *logLine  // the first line that matched (when keep > 0)
 	scanned   int
 	matched   int
 	bytes     int64
@@ -139,6 +140,10 @@ func scanLines(in io.Reader, limit int64, keep int, timestamps bool, match func(
 					}
 					if cutAtLimit {
 						l.Text = trimPartialRune(l.Text) + LimitMarker
+					}
+					if s.first == nil {
+						first := l
+						s.first = &first
 					}
 					ring.push(l)
 				}

@@ -190,7 +190,7 @@ func TestPodLogCutAtLimitBytes(t *testing.T) {
 	}
 	one := int32(1)
 	pods := []report.Pod{{Name: "backup-nightly-a", Phase: "Failed", Containers: []report.Container{{Name: "backup", State: "terminated", Reason: "Error", ExitCode: &one}}}}
-	sec := gatherPodLog(context.Background(), kube, "tidb", pods, 20, 1000)
+	sec := gatherPodLog(context.Background(), kube, "tidb", pods, 20, 1000, false)
 	if sec.Error != "" {
 		t.Fatal(sec.Error)
 	}

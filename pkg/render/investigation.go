@@ -29,6 +29,12 @@ func Investigation(w io.Writer, r *report.Report, o Options) error {
 	}
 	backupSummary(p, r)
 	diagnosis(p, r.Diagnosis)
+	// The timeline follows the verdict: the diagnosis says what is wrong,
+	// the timeline how it came to be, and the sections below are the
+	// evidence both were read from.
+	if r.Timeline != nil {
+		timelineSection(p, r.Timeline)
+	}
 	invalidFields(p, b)
 	retryHistory(p, b)
 	conditions(p, b)

@@ -81,6 +81,9 @@ type Event struct {
 	Message  string    `json:"message"`
 	Count    int32     `json:"count"`
 	LastSeen time.Time `json:"lastSeen"`
+	// FirstSeen is left out when the event does not say (the timeline
+	// dates an event by it, its last time otherwise).
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
 	// Retry marks the reasons that belong to the retry story.
 	Retry bool `json:"retry"`
 }
@@ -103,6 +106,23 @@ type Job struct {
 	Succeeded  int32     `json:"succeeded"`
 	Failed     int32     `json:"failed"`
 	Conditions []string  `json:"conditions"` // "Failed=True (BackoffLimitExceeded)"
+	// Started and Completed are status.startTime and status.completionTime
+	// (a Job that failed has no completion time: its Failed transition
+	// says when).
+	Started   *time.Time `json:"started,omitempty"`
+	Completed *time.Time `json:"completed,omitempty"`
+	// Transitions are the conditions of Conditions with their times, in
+	// the same order.
+	Transitions []JobCondition `json:"transitions,omitempty"`
+}
+
+// JobCondition is one Job condition and when it last changed.
+type JobCondition struct {
+	Type    string    `json:"type"`
+	Status  string    `json:"status"`
+	Reason  string    `json:"reason,omitempty"`
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at,omitzero"`
 }
 
 // Pod is a backup Pod and, per container, why it is in its state.
@@ -126,6 +146,22 @@ type Container struct {
 	Restarts int32  `json:"restarts"`
 	// MemoryLimit is the container's limit, kept for OOMKilled advice.
 	MemoryLimit string `json:"memoryLimit,omitempty"`
+	// StartedAt and FinishedAt date the current state: a running
+	// container's start, a terminated one's start and end.
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// LastTermination is the run before this one (a restarted or
+	// crash-looping container), when the kubelet keeps it.
+	LastTermination *Termination `json:"lastTermination,omitempty"`
+}
+
+// Termination is how a container's run ended.
+type Termination struct {
+	Reason     string     `json:"reason,omitempty"`
+	ExitCode   int32      `json:"exitCode"`
+	Message    string     `json:"message,omitempty"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 }
 
 // Failed tells a container that ended badly or cannot start.
@@ -147,6 +183,20 @@ type PodLogSection struct {
 	// LinesOverBudget is how many of the last --tail lines were left out,
 	// oldest first, to hold at most 4 MiB (gather.MaxKeptBytes) of lines.
 	LinesOverBudget int `json:"linesOverBudget,omitempty"`
+	// FirstError and LastError are the log's first and last error lines
+	// with their times (read only for a timeline: the log from its start,
+	// up to --limit-bytes, and its last --tail lines). ErrorsNote says
+	// what limited the search, or that it found none.
+	FirstError *LogLine `json:"firstError,omitempty"`
+	LastError  *LogLine `json:"lastError,omitempty"`
+	ErrorsNote string   `json:"errorsNote,omitempty"`
+}
+
+// LogLine is one log line and the time the kubelet stamped on it (zero,
+// and left out, when it carried none).
+type LogLine struct {
+	At   time.Time `json:"at,omitzero"`
+	Text string    `json:"text"`
 }
 
 // ControllerSection is what the operator's controller logged about the backup.
@@ -158,7 +208,10 @@ type ControllerSection struct {
 	Matched   int       `json:"matchedLines"`
 	Truncated bool      `json:"truncated,omitempty"` // limitBytes reached
 	Lines     []string  `json:"lines"`
-	Error     string    `json:"error,omitempty"`
+	// Times holds the time of each of Lines, in the same order (a line
+	// without a timestamp has the time of the line before it).
+	Times []time.Time `json:"times,omitempty"`
+	Error string      `json:"error,omitempty"`
 	// SkippedPods is how many pods matching the selector were not read:
 	// at most 4 (gather.MaxControllerPods) are, Running ones first, the
 	// newest started first; Pods names the ones read.

@@ -11,7 +11,10 @@ import (
 // events, Jobs, Pods and log lines it produced. Built from the report
 // alone by pkg/timeline (so it is the same for live and saved data).
 type Timeline struct {
-	Groups []TimelineGroup `json:"groups"`
+	// GeneratedAt is the report's time: "now" for a pending gap and for
+	// the relative times a view draws.
+	GeneratedAt time.Time       `json:"generatedAt"`
+	Groups      []TimelineGroup `json:"groups"`
 	// Gaps are the delays that matter ("retry #2 due 14:05, started
 	// 14:31: 26 minutes late"), in time order.
 	Gaps []TimelineGap `json:"gaps"`
@@ -25,7 +28,10 @@ type TimelineGroup struct {
 	Title string `json:"title"`
 	// Retry is the retry number the group belongs to; 0 for the first run
 	// and for entries no retry explains.
-	Retry   int             `json:"retry"`
+	Retry int `json:"retry"`
+	// From is when the group begins: a retry's failure detection (left
+	// out for the first run).
+	From    time.Time       `json:"from,omitzero"`
 	Entries []TimelineEntry `json:"entries"`
 }
 
@@ -62,4 +68,18 @@ type TimelineGap struct {
 	At      *time.Time      `json:"at,omitempty"`
 	Late    backup.Duration `json:"late"`
 	Pending bool            `json:"pending,omitempty"`
+}
+
+// SpansDays tells a timeline whose entries (and report time) fall on more
+// than one UTC day: its times are then drawn with their dates.
+func (tl *Timeline) SpansDays() bool {
+	day := tl.GeneratedAt.UTC().Format(time.DateOnly)
+	for _, g := range tl.Groups {
+		for _, e := range g.Entries {
+			if e.At.UTC().Format(time.DateOnly) != day {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // NewWorkload reduces a backup's Jobs and Pods (newest first, as
@@ -23,15 +25,27 @@ func NewWorkload(jobs []batchv1.Job, pods []corev1.Pod, podJob map[string]string
 
 func jobFrom(j *batchv1.Job) Job {
 	out := Job{Name: j.Name, Created: j.CreationTimestamp.Time, Active: j.Status.Active,
-		Succeeded: j.Status.Succeeded, Failed: j.Status.Failed, Conditions: []string{}}
+		Succeeded: j.Status.Succeeded, Failed: j.Status.Failed, Conditions: []string{},
+		Started: timePtr(j.Status.StartTime), Completed: timePtr(j.Status.CompletionTime)}
 	for _, c := range j.Status.Conditions {
 		s := fmt.Sprintf("%s=%s", c.Type, c.Status)
 		if c.Reason != "" {
 			s += " (" + c.Reason + ")"
 		}
 		out.Conditions = append(out.Conditions, s)
+		out.Transitions = append(out.Transitions, JobCondition{Type: string(c.Type), Status: string(c.Status),
+			Reason: c.Reason, Message: c.Message, At: c.LastTransitionTime.Time})
 	}
 	return out
+}
+
+// timePtr is nil for an absent or zero time.
+func timePtr(t *metav1.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	v := t.Time
+	return &v
 }
 
 func podFrom(p *corev1.Pod, job string) Pod {
@@ -64,6 +78,7 @@ func containerFrom(s corev1.ContainerStatus, init bool, memLimit string) Contain
 		c.State, c.Reason, c.Message = "terminated", st.Terminated.Reason, st.Terminated.Message
 		code := st.Terminated.ExitCode
 		c.ExitCode = &code
+		c.StartedAt, c.FinishedAt = timePtr(&st.Terminated.StartedAt), timePtr(&st.Terminated.FinishedAt)
 	case st.Waiting != nil:
 		c.State, c.Reason, c.Message = "waiting", st.Waiting.Reason, st.Waiting.Message
 		// A crash-looping container's cause is in its last termination.
@@ -76,8 +91,13 @@ func containerFrom(s corev1.ContainerStatus, init bool, memLimit string) Contain
 		}
 	case st.Running != nil:
 		c.State = "running"
+		c.StartedAt = timePtr(&st.Running.StartedAt)
 	default:
 		c.State = "unknown"
+	}
+	if t := s.LastTerminationState.Terminated; t != nil {
+		c.LastTermination = &Termination{Reason: t.Reason, ExitCode: t.ExitCode, Message: t.Message,
+			StartedAt: timePtr(&t.StartedAt), FinishedAt: timePtr(&t.FinishedAt)}
 	}
 	if c.Reason == "OOMKilled" || (s.LastTerminationState.Terminated != nil && s.LastTerminationState.Terminated.Reason == "OOMKilled") {
 		c.MemoryLimit = memLimit

@@ -24,6 +24,9 @@ const example = `  # One backup, by namespace/name
   kubectl logbackup investigate tidb-cluster/pitr --prometheus-service monitoring/prometheus-k8s:9090 \
     --task-labels tidb_cluster=tidb-cluster-basic
 
+  # What happened when: every dated thing, grouped by retry, with the delays
+  kubectl logbackup investigate tidb-cluster/nightly --timeline
+
   # The controller runs somewhere unusual
   kubectl logbackup investigate tidb-cluster/nightly --controller-namespace ops \
     --controller-selector app=my-tidb-operator`
@@ -43,7 +46,14 @@ The Backup API is found by discovery (pingcap.com for operator v1,
 br.pingcap.com for operator v2). A source the user may not read is shown as an
 error in its own section; the command still exits 0 when the backup was read.
 Prometheus is --prometheus-url, --prometheus-service, or one found in the
-cluster; a Prometheus that cannot be used is one line in the Metrics section.`,
+cluster; a Prometheus that cannot be used is one line in the Metrics section.
+
+With --timeline the view adds every dated thing it read on one time axis
+(-o json|yaml: the timeline field), grouped by cause: the first run, then each
+retry with the events, Jobs, Pods and log lines it produced; then the delays
+that matter (a retry started late or overdue, a failure recorded late, a stuck
+checkpoint). It also reads the failed pod's log for its first and last error
+lines.`,
 		Example: example,
 		Args:    exactlyOneBackup,
 		// TAB completes the backup: NAME, NS/NAME, or NAME in -n's namespace.

@@ -18,6 +18,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/render"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
+	"github.com/logbackup/kubectl-logbackup/pkg/timeline"
 )
 
 // Ranges of the numeric flags: wide enough for any real use, small enough
@@ -45,6 +46,7 @@ type Options struct {
 	Since               time.Duration
 	LimitBytes          int64
 	CheckpointLag       time.Duration
+	Timeline            bool
 	Parallel            int // bound on concurrent API requests; not a flag
 
 	ref        backup.Ref
@@ -83,6 +85,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	cmdutil.AddDurationRange(cmd, &o.Since, "since", 0, maxSince, "Read controller logs newer than this, e.g. 2h; 0 reads from 5 minutes before the first retry")
 	cmdutil.AddInt64Range(cmd, &o.LimitBytes, "limit-bytes", 1, maxLimitBytes, "Most bytes read from each log")
 	cmdutil.AddDurationRange(cmd, &o.CheckpointLag, "checkpoint-lag", 0, maxSince, "Report a running log backup whose checkpoint is older than this; 0 turns the check off")
+	f.BoolVar(&o.Timeline, "timeline", false, "Add a timeline: every dated thing read, grouped by cause (first run, each retry), with the delays that matter; with -o json|yaml, a timeline field")
 	o.prometheus = cmdutil.AddPrometheusFlags(cmd, true)
 }
 
@@ -129,6 +132,7 @@ func (o *Options) Run(ctx context.Context) error {
 		LimitBytes:          o.LimitBytes,
 		Parallel:            o.Parallel,
 		Now:                 now,
+		Timeline:            o.Timeline,
 		Prometheus: &gather.Prometheus{
 			Config:     o.promConfig,
 			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
@@ -143,6 +147,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	_, rep.Interrupted = cmdutil.Interrupted(ctx)
 	rep.Diagnosis = diagnose.Diagnose(rep, diagnose.Options{CheckpointLag: o.CheckpointLag})
+	if o.Timeline {
+		tl := timeline.BuildWith(rep, timeline.Options{CheckpointLag: o.CheckpointLag})
+		rep.Timeline = &tl
+	}
 	if err := o.print(rep); err != nil {
 		return err
 	}

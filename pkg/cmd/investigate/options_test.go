@@ -26,6 +26,8 @@ func TestFlagRanges(t *testing.T) {
 		"huge limit":          {[]string{"--limit-bytes", "99999999999999"}, "must be a whole number from 1 to 1073741824"},
 		"output xml":          {[]string{"-o", "xml"}, "must be one of json, yaml"},
 		"output yaml":         {[]string{"-o", "yaml"}, ""},
+		"timeline":            {[]string{"--timeline", "-o", "json"}, ""},
+		"timeline not a bool": {[]string{"--timeline=maybe"}, `invalid argument "maybe" for "--timeline" flag`},
 		"largest values pass": {[]string{"--tail", "10000", "--controller-tail", "10000", "--since", "8784h", "--limit-bytes", "1073741824"}, ""},
 	})
 }
