@@ -137,6 +137,9 @@ func (o *Options) Run(ctx context.Context) error {
 			Config:     o.promConfig,
 			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
 			TaskLabels: o.taskLabels,
+			// A timeline shows the alerts' transitions and the
+			// checkpoint's last movement: only it asks for them.
+			History: o.Timeline,
 		},
 	})
 	if err != nil {

@@ -237,12 +237,14 @@ func (o *Options) addBackup(ctx context.Context, b *bundle.Bundle, reader bundle
 		LimitBytes:          o.LimitBytes,
 		Parallel:            o.Parallel,
 		Now:                 now,
-		// TODO(timeline): set Timeline: true once gather.Options has it
-		// (the timeline work adds it), so the timeline's extra reads run.
+		// The bundle holds a timeline: its extra reads (the pod log's
+		// first error, Prometheus' history) run.
+		Timeline: true,
 		Prometheus: &gather.Prometheus{
 			Config:     o.promConfig,
 			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
 			TaskLabels: o.taskLabels,
+			History:    true,
 		},
 	})
 	if err != nil {
