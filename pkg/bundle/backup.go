@@ -6,6 +6,7 @@ import (
 	"path"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
@@ -196,4 +197,18 @@ func list(items []map[string]any) kinded {
 		out[i] = it
 	}
 	return kinded{"apiVersion": "v1", "kind": "List", "items": out}
+}
+
+// openLog opens a container's log, at most limitBytes of it; tailLines > 0
+// asks for the last lines only.
+func (r Reader) openLog(ctx context.Context, ns, pod, container string, limitBytes, tailLines int64) (io.ReadCloser, error) {
+	opts := &corev1.PodLogOptions{Container: container, LimitBytes: &limitBytes}
+	if tailLines > 0 {
+		opts.TailLines = &tailLines
+	}
+	if r.Since > 0 {
+		secs := int64(r.Since.Seconds())
+		opts.SinceSeconds = &secs
+	}
+	return r.Clients.Kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
 }

@@ -8,8 +8,6 @@ import (
 	"io"
 	"path"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/backupapi"
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
@@ -24,9 +22,15 @@ const MaxLineBytes = 256 << 10
 // pieces, each piece going into the one line kept.
 const readBuffer = 64 << 10
 
+// minSplit is the smallest limit split into a head and a tail: below it
+// a log is read from its start only.
+const minSplit = 64 << 10
+
 // addLog copies one container's log into logs/POD_CONTAINER.log, each
-// line redacted and escaped. A log that cannot be read is a note and no
-// file; one cut at the byte limit ends with a line that says so.
+// line redacted and escaped. A log longer than its limit keeps its first
+// half and its last lines (a failing BR writes its error at the end), with
+// a line between them saying what was left out. A log that cannot be read
+// is a note and no file.
 func (b *Bundle) addLog(ctx context.Context, r Reader, ref backup.Ref, dir, pod, container string) error {
 	where := fmt.Sprintf("%s: pods/log of %s/%s", ref, pod, container)
 	limit := b.o.LimitBytes
@@ -38,14 +42,13 @@ func (b *Bundle) addLog(ctx context.Context, r Reader, ref backup.Ref, dir, pod,
 		}
 		limit = min(limit, left)
 	}
-	opts := &corev1.PodLogOptions{Container: container, LimitBytes: &limit}
-	if r.Since > 0 {
-		secs := int64(r.Since.Seconds())
-		opts.SinceSeconds = &secs
+	head := limit
+	if limit >= minSplit {
+		head = limit / 2
 	}
 	rctx, cancel := r.bound(ctx)
 	defer cancel()
-	stream, err := r.Clients.Kube.CoreV1().Pods(ref.Namespace).GetLogs(pod, opts).Stream(rctx)
+	stream, err := r.openLog(rctx, ref.Namespace, pod, container, head, 0)
 	if err != nil {
 		b.Note("%s: %v", where, backupapi.Access(err, "get", "", "pods", "log", ref.Namespace))
 		return nil
@@ -55,23 +58,68 @@ func (b *Bundle) addLog(ctx context.Context, r Reader, ref backup.Ref, dir, pod,
 	if err != nil {
 		return err
 	}
-	res, werr := copyLines(w, io.LimitReader(stream, limit), b.lineFilter)
+	res, werr := b.copyLog(w, stream, head)
+	if werr != nil || res.readErr != nil {
+		return b.endLog(w, where, res, werr)
+	}
+	if res.read < head {
+		return nil // the whole log
+	}
+	if head == limit {
+		return b.cutLine(w, limit)
+	}
+	// The tail: the last lines, as many as three quarters of the other
+	// half hold at the head's average line length (the quarter left is
+	// for longer lines at the end, where the errors are), read up to that
+	// half whatever their length.
+	lines := max((limit-head)*3/4/max(res.read/max(res.lines, 1), 1), 1)
+	tail, err := r.openLog(rctx, ref.Namespace, pod, container, limit-head, lines)
+	if err != nil {
+		b.Note("%s: its last lines: %v", where, backupapi.Access(err, "get", "", "pods", "log", ref.Namespace))
+		return b.cutLine(w, limit)
+	}
+	defer tail.Close()
+	if _, err := fmt.Fprintf(w, "[… the log is longer than %d bytes: its last %d lines follow (at most %d bytes); the lines between were not read, and when the log is shorter than %d bytes some lines below repeat lines above …]\n", head, lines, limit-head, limit); err != nil {
+		return err
+	}
+	res, werr = b.copyLog(w, tail, limit-head)
+	if werr != nil || res.readErr != nil {
+		return b.endLog(w, where, res, werr)
+	}
+	if res.read >= limit-head {
+		return b.cutLine(w, limit)
+	}
+	return nil
+}
+
+// copyLog copies at most limit bytes of a log through the line filter,
+// counting them against --max-bytes.
+func (b *Bundle) copyLog(w io.Writer, in io.Reader, limit int64) (copied, error) {
+	res, err := copyLines(w, io.LimitReader(in, limit), b.lineFilter)
 	b.written += res.written
 	b.logBytes += res.read
+	return res, err
+}
+
+// endLog ends a log whose copy failed: a write error ends the bundle; a
+// read error is a note and the log's last line.
+func (b *Bundle) endLog(w io.Writer, where string, res copied, werr error) error {
 	if werr != nil {
 		return werr
 	}
-	if res.readErr != nil {
-		b.Note("%s: read in part: %v", where, res.readErr)
-		_, werr = fmt.Fprintf(w, "[the log was read only in part: %s]\n", text.OneLine(text.Redact(res.readErr.Error())))
-	} else if res.read >= limit {
-		what := fmt.Sprintf("--limit-bytes=%d", b.o.LimitBytes)
-		if limit < b.o.LimitBytes {
-			what = fmt.Sprintf("--max-bytes=%d for all the logs of the bundle", b.o.MaxBytes)
-		}
-		_, werr = fmt.Fprintf(w, "[cut: the log reached %s; the lines after this one were not read]\n", what)
+	b.Note("%s: read in part: %v", where, res.readErr)
+	_, err := fmt.Fprintf(w, "[the log was read only in part: %s]\n", text.OneLine(text.Redact(res.readErr.Error())))
+	return err
+}
+
+// cutLine ends a log that reached its limit.
+func (b *Bundle) cutLine(w io.Writer, limit int64) error {
+	what := fmt.Sprintf("--limit-bytes=%d", b.o.LimitBytes)
+	if limit < b.o.LimitBytes {
+		what = fmt.Sprintf("--max-bytes=%d for all the logs of the bundle", b.o.MaxBytes)
 	}
-	return werr
+	_, err := fmt.Fprintf(w, "[cut: the log reached %s; the lines after this one were not read]\n", what)
+	return err
 }
 
 // lineFilter makes one line from the cluster fit for the bundle: no
@@ -94,6 +142,7 @@ func writeLines(w io.Writer, lines []string) error {
 // copied is what copyLines did.
 type copied struct {
 	read, written int64
+	lines         int64
 	readErr       error // the source failed midway
 }
 
@@ -112,6 +161,7 @@ func copyLines(w io.Writer, in io.Reader, filter func(string) string) (copied, e
 		}
 		n, err := bw.WriteString(filter(s) + "\n")
 		res.written += int64(n)
+		res.lines++
 		line, dropped = line[:0], 0
 		return err
 	}

@@ -68,8 +68,9 @@ Each backup has a folder backups/NAMESPACE/NAME/ with:
   keeps them about an hour).
 - `+"`controller.log`"+`: the TiDB Operator controller's log lines about the backup.
 - logs/POD_CONTAINER.log: the log of each container of each backup pod,
-  init containers too, each read up to %d bytes (--limit-bytes); a log cut
-  there ends with a line that says so.
+  init containers too, at most %d bytes each (--limit-bytes); a longer log
+  keeps its first half and its last lines, with a line between them saying
+  what was left out.
 
 Log lines and text from the cluster are kept as written, except that
 credentials are replaced and control characters are escaped (\x1b).

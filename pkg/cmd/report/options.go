@@ -97,7 +97,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.OutputFile, "output-file", "", "Where to write the bundle; it must not exist. Default: logbackup-report-<UTC time>.zip (or the folder of that name with -o dir)")
 	f.BoolVar(&o.RedactNames, "redact-names", false, "Also replace namespace, backup, bucket and prefix names by keyed hashes, everywhere in the bundle, to share it outside the company")
 	cmdutil.AddDurationRange(cmd, &o.Since, "since", 0, cmdutil.MaxDuration, "Read pod logs and controller lines newer than this, e.g. 24h; 0 reads the pod logs whole (up to --limit-bytes) and the controller from a little before the first retry")
-	cmdutil.AddInt64Range(cmd, &o.LimitBytes, "limit-bytes", 1, cmdutil.MaxLimitBytes, "Most bytes read from each log; a log cut there says so in the bundle")
+	cmdutil.AddInt64Range(cmd, &o.LimitBytes, "limit-bytes", 1, cmdutil.MaxLimitBytes, "Most bytes kept of each log; a longer log keeps its first half and its last lines, and says so in the bundle")
 	cmdutil.AddInt64Range(cmd, &o.MaxBytes, "max-bytes", minMaxBytes, maxMaxBytes, "Most bytes of logs in the whole bundle; past it the remaining logs are left out, each with a note")
 	cmdutil.AddInt64Range(cmd, &o.MaxBackups, "max-backups", 1, maxBackups, "Most backups in the bundle; the others are counted in a note")
 	cmdutil.AddInt64Range(cmd, &o.ControllerTail, "controller-tail", 0, maxTail, "Controller log lines about each backup to keep (the last ones)")
