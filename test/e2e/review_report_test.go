@@ -102,3 +102,53 @@ func TestReviewReportLeaks(t *testing.T) {
 		}
 	}
 }
+
+// A backup name of 55 characters: its Job is backup-NAME (62), and the
+// Job controller cuts a pod's generateName (backup-NAME-) to 58
+// characters before its 5 random ones, so the pod's name holds only the
+// first 51 characters of the backup's name.
+const (
+	rvwLongNS     = "rvw-names-acme"
+	rvwLongBackup = "acmecorp-payments-production-nightly-full-euwest1-daily"
+	rvwPathBucket = "acmecorp-path-bucket"
+	rvwPathPrefix = "acmecorp-path-prefix"
+)
+
+// TestReviewRedactNamesLeaks: with --redact-names, neither the truncated
+// form of a long backup name (in its pod's name) nor a bucket named by
+// spec.s3.path (the operator's "<bucket-name>/<path>" form) may survive.
+func TestReviewRedactNamesLeaks(t *testing.T) {
+	ctx := context.Background()
+	env := s.env
+	now := time.Now().Truncate(time.Second)
+	if len(rvwLongBackup) != 55 {
+		t.Fatalf("name of %d characters", len(rvwLongBackup))
+	}
+	b := fixtures.Backup{Group: backup.GroupV1, Namespace: rvwLongNS, Name: rvwLongBackup, Mode: "snapshot", Phase: "Failed"}
+	u, _, err := fixtures.Object(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := u.Object["spec"].(map[string]any)
+	spec["s3"] = map[string]any{"provider": "aws", "path": rvwPathBucket + "/" + rvwPathPrefix, "secretName": "s3-secret"}
+	if err := env.EnsureNamespace(ctx, rvwLongNS); err != nil {
+		t.Fatal(err)
+	}
+	created, err := env.Dynamic.Resource(fixtures.GVR(backup.GroupV1)).Namespace(rvwLongNS).Create(ctx, u, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := ("backup-" + rvwLongBackup + "-")[:58] + "x7k2p"
+	if _, _, err := env.CreateWorkload(ctx, fixtures.Workload{Job: "backup-" + rvwLongBackup, Pod: pod, PodPhase: corev1.PodFailed, Backup: created,
+		Main: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}}, JobFailed: true, Created: now.Add(-30 * time.Minute),
+		Log: []string{"[ERROR] [backup.go:1] [\"backup failed\"] [storage=s3://" + rvwPathBucket + "/" + rvwPathPrefix + "]"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir() + "/b.zip"
+	r := plugin(t, "report", rvwLongNS+"/"+rvwLongBackup, "--redact-names", "--output-file", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	files := bundleFiles(t, out)
+	noneHolds(t, files, rvwLongNS, rvwLongBackup[:40], rvwPathBucket, rvwPathPrefix)
+}
