@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/diagnose"
 	"github.com/logbackup/kubectl-logbackup/pkg/report"
 )
@@ -34,6 +35,7 @@ func BuildWith(r *report.Report, o Options) report.Timeline {
 		tl.Notes = []string{"backup: not read" + suffix(r.Backup.Error)}
 		return tl
 	}
+	r = inTimeOrder(r)
 	c := newCollector(r)
 	c.backup()
 	c.retries()
@@ -155,10 +157,15 @@ func (c *collector) groups() []report.TimelineGroup {
 func retryTitle(r *report.Report, i int) string {
 	b := r.Backup.Backup
 	rec := b.Records[i]
+	if rec.RetryNum <= 0 && firstTime(rec.DetectFailedAt, rec.RealRetryAt, rec.ExpectedRetryAt) == nil {
+		// Nothing of it could be read (not an object, wrong types): the
+		// backup's invalid fields say what it holds.
+		return "retry record " + itoa(i+1) + " (could not be read: see the backup's invalid fields)"
+	}
 	title := "retry #" + itoa(rec.RetryNum)
 	switch {
 	case rec.RealRetryAt != nil:
-	case r.Backup.Retry != nil && r.Backup.Retry.Pending != nil && i == len(b.Records)-1:
+	case r.Backup.Retry != nil && r.Backup.Retry.Pending != nil && sameRecord(*r.Backup.Retry.Pending, rec):
 		title += " (pending)"
 	case b.Phase == "Failed":
 		title += " (not run: the backup failed)"
@@ -183,3 +190,44 @@ func suffix(s string) string {
 	}
 	return ": " + s
 }
+
+// inTimeOrder is the report with its retry records in time order: a status
+// edited or restored by hand may hold them in any order, and each record
+// opens its group when it happened. A record with no time keeps its place
+// after the one before it. The report itself is not changed.
+func inTimeOrder(r *report.Report) *report.Report {
+	recs := r.Backup.Backup.Records
+	keys := make([]time.Time, len(recs))
+	var last time.Time
+	for i, rec := range recs {
+		if t := firstTime(rec.DetectFailedAt, rec.RealRetryAt, rec.ExpectedRetryAt); t != nil {
+			last = *t
+		}
+		keys[i] = last
+	}
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return keys[a].Compare(keys[b]) })
+	if slices.IsSorted(order) {
+		return r
+	}
+	sorted := make([]backup.RetryRecord, len(recs))
+	for i, j := range order {
+		sorted[i] = recs[j]
+	}
+	b := *r.Backup.Backup
+	b.Records = sorted
+	out := *r
+	out.Backup.Backup = &b
+	return &out
+}
+
+// sameRecord: the two are the same retry record.
+func sameRecord(a, b backup.RetryRecord) bool {
+	return a.RetryNum == b.RetryNum && a.RetryReason == b.RetryReason && timeEq(a.DetectFailedAt, b.DetectFailedAt) &&
+		timeEq(a.ExpectedRetryAt, b.ExpectedRetryAt) && timeEq(a.RealRetryAt, b.RealRetryAt)
+}
+
+func timeEq(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }

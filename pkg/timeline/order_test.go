@@ -3,6 +3,8 @@ package timeline
 import (
 	"slices"
 	"testing"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 )
 
 // Review: the controller may write records in any order (an edited or
@@ -30,4 +32,15 @@ func TestReviewRecordsOutOfOrder(t *testing.T) {
 		}
 	}
 	t.Logf("groups: %v", titles)
+}
+
+// A record that could not be read is named by its place, not "retry #0".
+func TestUnreadableRecordIsNamedByItsPlace(t *testing.T) {
+	r := exhausted()
+	r.Backup.Backup.Records = append(r.Backup.Backup.Records, backup.RetryRecord{})
+	tl := Build(r)
+	last := tl.Groups[len(tl.Groups)-1].Title
+	if last != "retry record "+itoa(len(r.Backup.Backup.Records))+" (could not be read: see the backup's invalid fields)" {
+		t.Errorf("last group %q", last)
+	}
 }
