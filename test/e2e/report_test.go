@@ -325,6 +325,8 @@ func TestReport(t *testing.T) {
 			{[]string{target, "-A", "--output-file", filepath.Join(tmp, "new.zip")}, "a backup and -A cannot be used together"},
 			{[]string{rptNS + "/no-such-backup", "--output-file", filepath.Join(tmp, "new.zip")}, "not found"},
 			{[]string{target, "--output-file", filepath.Join(tmp, "no-such-dir", "x.zip")}, "cannot write the bundle beside"},
+			{[]string{target, "--output-file="}, "--output-file is empty: give a path"},
+			{[]string{"-n", "NoSuch", "--output-file", filepath.Join(tmp, "new.zip")}, "invalid --namespace"},
 		} {
 			r := plugin(t, append([]string{"report"}, c.args...)...)
 			if r.code != 1 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,6 +116,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	if o.promConfig, o.taskLabels, err = o.prometheus.Config(o.Getenv); err != nil {
 		return err
 	}
+	if cmd.Flags().Changed("output-file") && o.OutputFile == "" {
+		return fmt.Errorf("--output-file is empty: give a path, or leave the flag out for logbackup-report-TIME")
+	}
 	if o.OutputFile == "" {
 		o.OutputFile = "logbackup-report-" + o.Now().UTC().Format("20060102T150405Z")
 		if o.format.Value() == bundle.FormatZip {
@@ -135,6 +139,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		o.ref = &ref
 	case !o.AllNamespaces:
 		o.namespace = s.Namespace
+		if err := cmdutil.ValidateNamespaceFlag("--namespace", o.namespace); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -215,7 +222,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := b.Commit(versions, interrupted); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "%s: %s, %s\n", o.OutputFile, text.Plural(read, "backup"), text.Plural(b.Notes(), "note"))
+	partial := ""
+	if interrupted {
+		partial = ", partial: interrupted"
+	}
+	fmt.Fprintf(o.Out, "%s: %s, %s%s\n", o.OutputFile, text.Plural(read, "backup"), text.Plural(b.Notes(), "note"), partial)
 	return cmdutil.InterruptedError(ctx, "the bundle %s is partial: its notes.txt says so", o.OutputFile)
 }
 
@@ -248,7 +259,12 @@ func (o *Options) addBackup(ctx context.Context, b *bundle.Bundle, reader bundle
 		},
 	})
 	if err != nil {
-		msg := cmdutil.OneLine(cmdutil.ClusterError(err, o.session))
+		if _, stop := cmdutil.Interrupted(ctx); stop {
+			// The cause is the interrupt, not the connection it cut.
+			b.Note("%s: not read: interrupted", ref)
+			return errors.New("interrupted"), nil
+		}
+		msg := strings.TrimPrefix(cmdutil.OneLine(cmdutil.ClusterError(err, o.session)), "error: ")
 		b.Note("%s: not read: %s", ref, msg)
 		return errors.New(msg), nil
 	}
