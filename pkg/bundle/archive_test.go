@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // dirEntries lists a folder's names.
@@ -119,7 +121,7 @@ func TestCopyLinesBoundsAndFilters(t *testing.T) {
 	long := strings.Repeat("a", MaxLineBytes+100)
 	in := "password=SEKRIT\n" + long + "\nlast line without newline"
 	var out strings.Builder
-	res, err := copyLines(&out, strings.NewReader(in), RedactText)
+	res, err := copyLines(&out, strings.NewReader(in), text.Redact)
 	if err != nil || res.readErr != nil {
 		t.Fatal(err, res.readErr)
 	}
@@ -134,7 +136,7 @@ func TestCopyLinesBoundsAndFilters(t *testing.T) {
 		t.Errorf("read %d of %d", res.read, len(in))
 	}
 	// A source that fails midway: what came is kept, the failure said.
-	res, _ = copyLines(io.Discard, iotest.TimeoutReader(strings.NewReader(strings.Repeat("x\n", 40000))), RedactText)
+	res, _ = copyLines(io.Discard, iotest.TimeoutReader(strings.NewReader(strings.Repeat("x\n", 40000))), text.Redact)
 	if res.readErr == nil {
 		t.Error("a failing source was not reported")
 	}

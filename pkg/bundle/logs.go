@@ -125,7 +125,7 @@ func (b *Bundle) cutLine(w io.Writer, limit int64) error {
 // lineFilter makes one line from the cluster fit for the bundle: no
 // credential, no terminal control, names hidden.
 func (b *Bundle) lineFilter(line string) string {
-	return b.namer.Replace(text.Clean(RedactText(line)))
+	return b.namer.Replace(text.Clean(text.Redact(line)))
 }
 
 // writeLines writes lines already read (the controller's), filtered.
@@ -133,7 +133,7 @@ func (b *Bundle) lineFilter(line string) string {
 func writeLines(w io.Writer, lines []string) error {
 	bw := bufio.NewWriter(w)
 	for _, l := range lines {
-		bw.WriteString(text.Clean(RedactText(l)))
+		bw.WriteString(text.Clean(text.Redact(l)))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()

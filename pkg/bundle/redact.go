@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
@@ -12,40 +11,19 @@ import (
 // since everything it says is in the object itself.
 const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// credentialSuffixes are the endings of field, env var and flag names
-// whose value is a credential, compared with the name lower-cased and
-// without '-', '_' and '.' (so secret_access_key, secretAccessKey and
-// --secret-access-key are one name). A reference to a credential
-// (secretName, secretKeyRef) ends otherwise and is kept.
-var credentialSuffixes = []string{"password", "passwd", "pwd", "secret", "secretkey", "accesskey",
-	"accesskeyid", "secretaccesskey", "sessiontoken", "sastoken", "token", "credential", "credentials",
-	"privatekey", "apikey", "clientsecret", "accountkey", "storagekey", "connectionstring", "passphrase"}
-
 // envWords are what an environment variable's name holds when its value
-// is likely a credential: broader than credentialSuffixes (AWS_KEY_ID,
+// is likely a credential: broader than text.CredentialName (AWS_KEY_ID,
 // TIDB_PASSWORD_FILE), since an env value redacted by mistake costs little.
 var envWords = []string{"password", "passwd", "pwd", "secret", "token", "key", "credential", "auth", "sas", "cert"}
 
-// normalName is a name lower-cased, without the separators people put
-// between its words, and only its last dotted part (--s3.secret-access-key).
-func normalName(s string) string {
-	if i := strings.LastIndexByte(s, '.'); i >= 0 {
-		s = s[i+1:]
-	}
-	s = strings.ToLower(s)
-	return strings.NewReplacer("-", "", "_", "").Replace(s)
-}
+// envParts are the words of an environment variable's name, split at '_',
+// that name a credential only as a whole word (DB_PASS, not BYPASS_PROXY).
+var envParts = []string{"pass", "pw"}
 
-// CredentialName tells a field or flag name whose value is a credential.
-func CredentialName(name string) bool {
-	n := normalName(name)
-	for _, suf := range credentialSuffixes {
-		if strings.HasSuffix(n, suf) {
-			return true
-		}
-	}
-	return false
-}
+// CredentialName tells a field or flag name whose value is a credential
+// (text.CredentialName: accessKey, secret_access_key, --s3.secret-access-key).
+// A reference to a credential (secretName, secretKeyRef) is not one.
+func CredentialName(name string) bool { return text.CredentialName(name) }
 
 // credentialEnv tells an environment variable whose value is likely a
 // credential by its name.
@@ -56,6 +34,13 @@ func credentialEnv(name string) bool {
 			return true
 		}
 	}
+	for _, part := range strings.FieldsFunc(n, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
+		for _, w := range envParts {
+			if part == w {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -63,6 +48,9 @@ func credentialEnv(name string) bool {
 // as unstructured JSON (maps, lists, strings, numbers), in place:
 //
 //   - metadata.managedFields and the last-applied annotation are dropped;
+//   - an annotation that holds a JSON or YAML map or list (another
+//     tool's copy of the object, a note) is redacted as an object and
+//     written back (redactAnnotation);
 //   - the string value of a field whose name is a credential's
 //     (accessKey, secretAccessKey, sasToken, password, ...: CredentialName)
 //     is replaced by text.Redacted, and so is each string of a list there;
@@ -81,6 +69,11 @@ func RedactObject(obj map[string]any) {
 		delete(meta, "managedFields")
 		if ann, ok := meta["annotations"].(map[string]any); ok {
 			delete(ann, LastApplied)
+			for k, v := range ann {
+				if s, ok := v.(string); ok {
+					ann[k] = redactAnnotation(s)
+				}
+			}
 		}
 	}
 	redactMap(obj)
@@ -122,7 +115,7 @@ func redactAll(v any) any {
 func redactValue(v any) any {
 	switch t := v.(type) {
 	case string:
-		return RedactText(t)
+		return text.Redact(t)
 	case map[string]any:
 		redactMap(t)
 	case []any:
@@ -143,52 +136,16 @@ func redactList(l []any) {
 	}
 }
 
-// flagPairRE is "--name value" inside one string (a shell command line,
-// a log line): group 1 the flag's name, group 2 its value.
-// The value may be in quotes (groups 2, 3) or bare (group 4).
-var flagPairRE = regexp.MustCompile(`(?:^|[\s"'])--?([A-Za-z][A-Za-z0-9._-]*)[ \t]+(?:'([^'\r\n]+)'|"([^"\r\n]+)"|([^\s"'-][^\s"']*))`)
-
-// RedactText is text.Redact plus the value after a flag that names a
-// credential, written with a blank instead of = ("br --password x").
-func RedactText(s string) string {
-	s = text.Redact(s)
-	if !strings.Contains(s, "-") {
-		return s
-	}
-	ms := flagPairRE.FindAllStringSubmatchIndex(s, -1)
-	if ms == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range ms {
-		if !CredentialName(s[m[2]:m[3]]) {
-			continue
-		}
-		for g := 4; g+1 < len(m); g += 2 {
-			if m[g] < 0 {
-				continue
-			}
-			if s[m[g]:m[g+1]] != text.Redacted {
-				b.WriteString(s[last:m[g]])
-				b.WriteString(text.Redacted)
-				last = m[g+1]
-			}
-			break
-		}
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
 // flagNamesCredential tells "--password" or "-secret-key" (a flag whose
-// value is the next argument) from "--password=x" and from a value.
+// value is the next argument; "--password=" with nothing after the = too)
+// from "--password=x" and from a value.
 func flagNamesCredential(v any) bool {
 	s, ok := v.(string)
-	if !ok || !strings.HasPrefix(s, "-") || strings.ContainsAny(s, "= \t") {
+	if !ok || !strings.HasPrefix(s, "-") {
+		return false
+	}
+	s = strings.TrimSuffix(s, "=")
+	if strings.ContainsAny(s, "= \t") {
 		return false
 	}
 	return CredentialName(strings.TrimLeft(s, "-"))

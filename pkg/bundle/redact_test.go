@@ -67,20 +67,51 @@ func TestRedactObject(t *testing.T) {
 	}
 }
 
-func TestRedactText(t *testing.T) {
-	for in, want := range map[string]string{
-		"br backup --token SEKRIT --v 2":            "br backup --token xxxxx --v 2",
-		"run -password 'x' and --log-level info":    "run -password 'xxxxx' and --log-level info",
-		"--secret-access-key=SEKRIT":                "--secret-access-key=xxxxx",
-		"--password --next":                         "--password --next",
-		"the token expired, --key-file /etc/k path": "the token expired, --key-file /etc/k path",
-		"[key=abc] ordinary":                        "[key=abc] ordinary",
+// TestRedactObjectReviewForms: issue 13's review, credentials in
+// annotations, args lists and env vars, and the look-alikes that stay.
+func TestRedactObjectReviewForms(t *testing.T) {
+	obj := map[string]any{
+		"metadata": map[string]any{"annotations": map[string]any{
+			"kapp.k14s.io/original": `{"spec":{"azblob":{"sasToken":"SEKRIT-ann-json","container":"c"}}}`,
+			"example.com/note":      "s3:\n  secretAccessKey: SEKRIT-ann-yaml\n  bucket: b\n",
+			"example.com/list":      `[{"name":"DB_PASS","value":"SEKRIT-ann-list"}]`,
+			"example.com/cmd":       "br backup --password SEKRIT-ann-text",
+			"example.com/plain":     "keep: this",
+			"example.com/json":      `{"a": 1}`,
+		}},
+		"spec": map[string]any{
+			"args": []any{"--password=", "SEKRIT-args", "--port", "4000", "--log-level=", "info"},
+			"env": []any{
+				map[string]any{"name": "DB_PASS", "value": "SEKRIT-db-pass"},
+				map[string]any{"name": "X_PASSWD", "value": "SEKRIT-passwd"},
+				map[string]any{"name": "BYPASS_PROXY", "value": "keep-bypass"},
+			},
+			"options": []any{"--azblob.account-key=SEKRIT-azblob"},
+		},
+	}
+	RedactObject(obj)
+	data, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	if strings.Contains(got, "SEKRIT") {
+		t.Errorf("a secret is left in %s", got)
+	}
+	ann := obj["metadata"].(map[string]any)["annotations"].(map[string]any)
+	for k, want := range map[string]string{
+		"kapp.k14s.io/original": `{"spec":{"azblob":{"container":"c","sasToken":"xxxxx"}}}`,
+		"example.com/note":      "s3:\n  bucket: b\n  secretAccessKey: xxxxx\n",
+		"example.com/plain":     "keep: this",
+		"example.com/json":      `{"a": 1}`,
 	} {
-		if got := RedactText(in); got != want {
-			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+		if ann[k] != want {
+			t.Errorf("annotation %s = %q, want %q", k, ann[k], want)
 		}
-		if again := RedactText(want); again != want {
-			t.Errorf("RedactText(%q) = %q: not stable", want, again)
+	}
+	for _, keep := range []string{`"--port","4000"`, `"--log-level=","info"`, `"value":"keep-bypass"`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("%s lost from %s", keep, got)
 		}
 	}
 }

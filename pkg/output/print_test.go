@@ -105,14 +105,22 @@ func TestPrintRefusesAnUnkindedObject(t *testing.T) {
 }
 
 func TestPrintRedactsCredentials(t *testing.T) {
-	in := &doc{APIVersion: APIVersion, Kind: "Test", Message: `Get "https://admin:hunter2@10.0.0.1/apis": Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123`}
-	for _, format := range []string{JSON, YAML} {
-		var buf bytes.Buffer
-		if err := Print(&buf, format, in); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(buf.String(), "hunter2") || strings.Contains(buf.String(), "abcdefghijklmnopqrstuvwxyz0123") {
-			t.Errorf("%s: a credential is printed:\n%s", format, buf.String())
+	for _, msg := range []string{
+		`Get "https://admin:hunter2@10.0.0.1/apis": Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123`,
+		// A flag and its value with a blank between them (issue 13's review).
+		`[ERROR] ["run br failed"] [cmd="br backup full --password hunter2"]`,
+		"exec br --s3.secret-access-key hunter2",
+		"AccountName=acme;AccountKey=hunter2",
+	} {
+		in := &doc{APIVersion: APIVersion, Kind: "Test", Message: msg}
+		for _, format := range []string{JSON, YAML} {
+			var buf bytes.Buffer
+			if err := Print(&buf, format, in); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(buf.String(), "hunter2") || strings.Contains(buf.String(), "abcdefghijklmnopqrstuvwxyz0123") {
+				t.Errorf("%s: a credential is printed:\n%s", format, buf.String())
+			}
 		}
 	}
 }

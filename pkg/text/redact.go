@@ -11,33 +11,17 @@ import (
 const Redacted = "xxxxx"
 
 // queryNames are the query parameters that carry credentials (OAuth, AWS,
-// GCS and Azure presigned URLs, BR storage URLs), in lower case. They are
-// also the names of bareNames after ? or & (a form body, a query string).
-var queryNames = []string{"token", "access_token", "refresh_token", "id_token", "client_secret",
+// GCS and Azure presigned URLs, BR storage URLs), in lower case, and
+// those of bareNames after ? or & (a form body, a query string).
+var queryNames = append([]string{"token", "access_token", "refresh_token", "id_token", "client_secret",
 	"password", "passwd", "pwd", "secret", "key", "api_key", "apikey", "signature", "sig",
 	"x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature",
 	"x-goog-credential", "access-key", "secret-access-key", "session-token", "account-key", "sas-token",
 	"access_key", "secret_access_key", "secret-key", "secret_key", "session_token",
-	"aws_secret_access_key", "aws_session_token"}
-
-// bareNames are the names whose value is a credential in name=value
-// outside a URL query (a flag, an environment variable, a log field), in
-// lower case. "key" is not one: BR logs [key=...] for ordinary keys.
-var bareNames = []string{"password", "passwd", "pwd", "token", "secret", "access_key", "access-key",
-	"secret_access_key", "secret-access-key", "secret_key", "secret-key", "session_token", "session-token",
-	"access_token", "refresh_token", "client_secret", "api_key", "apikey",
-	"aws_secret_access_key", "aws_session_token"}
+	"aws_secret_access_key", "aws_session_token"}, bareNames...)
 
 // awsNames may also have blanks around the =, as in ~/.aws/credentials.
 var awsNames = []string{"aws_secret_access_key", "aws_session_token"}
-
-// jsonKeys are the JSON object keys whose string value is a credential, in
-// lower case.
-var jsonKeys = []string{"token", "id_token", "access_token", "accesstoken", "refresh_token", "refreshtoken",
-	"password", "passwd", "secret", "client_secret", "clientsecret", "apikey", "api_key", "api-key",
-	"secretaccesskey", "secret_access_key", "secret-access-key", "secretkey", "secret_key", "secret-key",
-	"accesskey", "access_key", "access-key", "sessiontoken", "session_token", "session-token",
-	"privatekey", "private_key"}
 
 // tokenHeaders are the header names, besides Authorization and
 // Proxy-Authorization, whose value is a single token, in lower case.
@@ -87,10 +71,11 @@ const (
 	// (\"a\\\"b\" for a"b), escapes whole: the string ends at \" alone.
 	nestedChar = `(?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n]))`
 
-	// bareValue is the value of name=value: quoted ("…", '…', or \"…\"
-	// inside a quoted string; group 1, 2 or 3) or up to a blank, a quote,
+	// bareValue is the value of name=value: the next string of a list
+	// (["--password=", "x"]), quoted ("…", '…', or \"…\" inside a quoted
+	// string) or up to a blank, a quote,
 	// ] ) } , ; & or a colon that ends it (": connection refused").
-	bareValue = `(?:"(` + quotedChar + `+)|'([^'\r\n]+)|\\"(` + nestedChar + `+)|` +
+	bareValue = `(?:",[ \t]*"(` + quotedChar + `+)|"(` + quotedChar + `+)|'([^'\r\n]+)|\\"(` + nestedChar + `+)|` +
 		`((?:[^\s"'\]),;&}:\\]|[:\\]+[^\s"'\]),;&}:\\])+))`
 
 	// b64url is a character of base64url.
@@ -107,6 +92,9 @@ const (
 	// Cookie or Set-Cookie value starts with one, prose after "cookie:"
 	// does not.
 	cookieName = `[A-Za-z0-9!#$%&*+\-.^_|~]+=`
+
+	// keyWord is what may come before one of keyNames in a key.
+	keyWord = `[A-Za-z0-9_.\-]*`
 )
 
 var (
@@ -145,13 +133,33 @@ var (
 	// "key": "value" for the keys in jsonKeys (group 1), and the same
 	// inside a JSON string, \"key\": \"value\" (group 2); the value keeps
 	// its escapes to its closing quote, so the JSON stays valid.
-	jsonRE = regexp.MustCompile(`"(?:` + ci(jsonKeys...) + `)"\s*:\s*"(` + quotedChar + `+)|` +
-		`\\"(?:` + ci(jsonKeys...) + `)\\"\s*:\s*\\"(` + nestedChar + `+)`)
+	jsonRE = regexp.MustCompile(`"` + keyWord + `(?:` + ci(keyNames...) + `)"\s*:\s*"(` + quotedChar + `+)|` +
+		`\\"` + keyWord + `(?:` + ci(keyNames...) + `)\\"\s*:\s*\\"(` + nestedChar + `+)`)
+
+	// key: value in YAML for the keys of jsonRE, the key first on its
+	// line (an item of a list too), the value quoted (groups 1, 2) or one
+	// word (group 3), not a block scalar, an alias or a flow collection.
+	yamlRE = regexp.MustCompile(`(?m)^[ \t]*(?:-[ \t]+)?` + keyWord + `(?:` + ci(keyNames...) + `)[ \t]*:[ \t]+` +
+		`(?:"(` + quotedChar + `+)"|'([^'\r\n]+)'|([^\s"'#|>&*!\[{]\S*))`)
+
+	// --name value: a flag and its value with a blank between them
+	// (quoted: group 1, 2; bare: group 3, not a flag, not ending in a
+	// backslash), or the next string of a list ("--password", "x";
+	// group 4). credentialFlag checks the name.
+	flagRE = regexp.MustCompile(`(?:^|[\s"'\[(,=])--?[A-Za-z][A-Za-z0-9._\-]*(?:[ \t]+(?:'([^'\r\n]+)'|"([^"\r\n]+)"|` +
+		`([^\s"'\]\\\-](?:[^\s"'\]\\]|\\+[^\s"'\]\\])*))|",[ \t]*"(` + quotedChar + `+))`)
+
+	// mysql's -pPASSWORD (no blank: "-p x" asks for the password and
+	// names database x), only in a mysql command line: elsewhere -p is a
+	// port, a path or a profile.
+	mysqlRE = regexp.MustCompile(`(?:^|[\s"'/=])(?:` + ci("mysql") + `)[A-Za-z]*[ \t](?:[^\r\n"']*?[ \t])?-p` +
+		`([^\s"'\\\-](?:[^\s"'\\]|\\+[^\s"'\\])*)`)
 
 	// name=value for the names in bareNames at the start of a word (of
-	// the text, or after a blank, [ ( { , ; . = - or a quote: --password=,
-	// --s3.secret-access-key=); aws_* names also with blanks around =.
-	bareRE = regexp.MustCompile(`(?:^|[\s\[({,;.=\-"'])(?:(?:` + ci(bareNames...) + `)=|(?:` + ci(awsNames...) + `)[ \t]*=[ \t]*)` + bareValue)
+	// the text, or after a blank, [ ( { , ; . = - _ or a quote: --password=,
+	// --s3.secret-access-key=, TIDB_PASSWORD=); aws_* names also with
+	// blanks around =.
+	bareRE = regexp.MustCompile(`(?:^|[\s\[({,;.=\-_"'])(?:(?:` + ci(bareNames...) + `)=|(?:` + ci(awsNames...) + `)[ \t]*=[ \t]*)` + bareValue)
 
 	// Bearer <token68>, the token not ending in a full stop. An = is
 	// taken anywhere in it, not only at the end as in token68, so that
@@ -274,7 +282,10 @@ var rules = []struct {
 	{wantAuth, authRE, nil},
 	{wantHeader, headerRE, nil},
 	{wantJSON, jsonRE, nil},
+	{wantYAML, yamlRE, yamlScalar},
 	{wantBare, bareRE, nil},
+	{wantFlag, flagRE, credentialFlag},
+	{wantMySQL, mysqlRE, nil},
 	{wantBearer, bearerRE, bearerToken},
 	{wantBasic, basicRE, basicCredentials},
 	{wantJWT, jwtRE, nil},
@@ -411,13 +422,16 @@ const (
 	wantJWT
 	wantBareUserinfo
 	wantAWSKeyID
+	wantYAML
+	wantFlag
+	wantMySQL
 	wantAll = 1<<iota - 1
 )
 
 // The first or last bytes of the names lookFor looks for, in both cases.
 var (
 	queryFirst  = nameBytes(queryNames, 0)
-	jsonFirst   = nameBytes(jsonKeys, 0)
+	keyLast     = nameBytes(keyNames, -1)
 	headerFirst = nameBytes(tokenHeaders, 0)
 	bareLast    = nameBytes(append(bareNames[:len(bareNames):len(bareNames)], awsNames...), -1)
 )
@@ -437,7 +451,7 @@ func nameBytes(names []string, i int) (t [256]bool) {
 
 // scanBytes are the bytes that lookFor looks at.
 var scanBytes = func() (t [256]bool) {
-	for _, c := range []byte(" \t\n\r\f@:?&=\"aAbBcCxXpPe") {
+	for _, c := range []byte(" \t\n\r\f@:?&=\"aAbBcCxXpPemM-") {
 		t[c] = true
 	}
 	return t
@@ -465,6 +479,9 @@ func lookFor(s string) int {
 		case ':':
 			lastColon = i
 			scheme = scheme || strings.HasPrefix(s[i:], "://")
+			if want&wantYAML == 0 && keyBefore(s[:i], true) {
+				want |= wantYAML
+			}
 		case '?', '&':
 			if want&wantQuery == 0 && nameAt(s[i+1:], queryNames, &queryFirst, "=") {
 				want |= wantQuery
@@ -474,7 +491,7 @@ func lookFor(s string) int {
 				want |= wantBare
 			}
 		case '"':
-			if want&wantJSON == 0 && (nameAt(s[i+1:], jsonKeys, &jsonFirst, `"`) || nameAt(s[i+1:], jsonKeys, &jsonFirst, `\"`)) {
+			if want&wantJSON == 0 && keyBefore(strings.TrimSuffix(s[:i], `\`), false) {
 				want |= wantJSON
 			}
 		case 'b', 'B':
@@ -501,6 +518,14 @@ func lookFor(s string) int {
 		case 'e':
 			if strings.HasPrefix(s[i:], "eyJ") {
 				want |= wantJWT
+			}
+		case 'm', 'M':
+			if hasPrefixFold(s[i:], "mysql") {
+				want |= wantMySQL
+			}
+		case '-':
+			if want&wantFlag == 0 && (i == 0 || strings.IndexByte(" \t\n\r\f\"'[(,=", s[i-1]) >= 0) && credentialFlagAt(s[i:]) {
+				want |= wantFlag
 			}
 		}
 	}
@@ -545,7 +570,7 @@ func bareNameBefore(s string, i int) bool {
 func hasNameBefore(s string, names []string) bool {
 	for _, name := range names {
 		n := len(s) - len(name)
-		if n >= 0 && hasPrefixFold(s[n:], name) && (n == 0 || strings.IndexByte(" \t\n\r\f[({,;.=-\"'", s[n-1]) >= 0) {
+		if n >= 0 && hasPrefixFold(s[n:], name) && (n == 0 || strings.IndexByte(" \t\n\r\f[({,;.=-_\"'", s[n-1]) >= 0) {
 			return true
 		}
 	}
@@ -566,6 +591,74 @@ func hasPrefixFold(s, prefix string) bool {
 		if c != prefix[i] {
 			return false
 		}
+	}
+	return true
+}
+
+// keyBefore tells whether s ends with one of keyNames (in any ASCII
+// case), blanks after it skipped when blanks is set (YAML's key :).
+func keyBefore(s string, blanks bool) bool {
+	if blanks {
+		s = strings.TrimRight(s, " \t")
+	}
+	if s == "" || !keyLast[s[len(s)-1]] {
+		return false
+	}
+	for _, name := range keyNames {
+		if n := len(s) - len(name); n >= 0 && hasPrefixFold(s[n:], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFlagChar is a byte of a flag's name as flagRE reads it.
+func isFlagChar(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '-' }
+
+// credentialFlagAt tells whether s starts with a flag that names a
+// credential followed by what flagRE takes before its value.
+func credentialFlagAt(s string) bool {
+	j := 1
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	if j >= len(s) || !isAlnum(s[j]) || s[j] <= '9' {
+		return false
+	}
+	k := j
+	for k < len(s) && isFlagChar(s[k]) {
+		k++
+	}
+	if !blankAt(s, k) && !strings.HasPrefix(s[k:], `",`) {
+		return false
+	}
+	return CredentialName(s[:k])
+}
+
+// credentialFlag accepts the value of a flagRE match when the flag before
+// it names a credential (--password, --s3.secret-access-key).
+func credentialFlag(s string, start, end, matchEnd int) bool {
+	k := start
+	for k > 0 && strings.IndexByte(" \t\"',", s[k-1]) >= 0 {
+		k--
+	}
+	j := k
+	for j > 0 && isFlagChar(s[j-1]) {
+		j--
+	}
+	return CredentialName(s[j:k])
+}
+
+// yamlScalar leaves a YAML key whose value is a boolean or null
+// (automountServiceAccountToken: true), not a credential, and a header's
+// value that a rule before took out ("X-Api-Key: xxxxx;").
+func yamlScalar(s string, start, end, matchEnd int) bool {
+	if strings.HasPrefix(s[start:end], Redacted) {
+		return false
+	}
+	switch strings.ToLower(s[start:end]) {
+	case "true", "false", "null", "~", "yes", "no":
+		return false
 	}
 	return true
 }

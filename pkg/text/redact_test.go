@@ -177,7 +177,7 @@ func TestRedact(t *testing.T) {
 		{"[key=abc] [end-key=def] [mytoken=a] [tokens=5] [secretName=s3] [token-ttl=1h] [password_policy=strict]",
 			"[key=abc] [end-key=def] [mytoken=a] [tokens=5] [secretName=s3] [token-ttl=1h] [password_policy=strict]"},
 		{"[token=] password= token", "[token=] password= token"},
-		{"--token abc --password hunter2", "--token abc --password hunter2"},
+		{"--token abc --password hunter2", "--token xxxxx --password xxxxx"},
 		{"cluster tidb/nightly:4000 and tidb/nightly:foo@bar", "cluster tidb/nightly:4000 and tidb/nightly:foo@bar"},
 		{"ns/name:foo@bar", "ns/name:foo@bar"},
 		{"mail user@example.com or mailto:bob@example.com", "mail user@example.com or mailto:bob@example.com"},
@@ -215,14 +215,14 @@ func TestRedactNames(t *testing.T) {
 			t.Errorf("%q is in bareNames or awsNames, not in queryNames", n)
 		}
 	}
-	for _, names := range [][]string{queryNames, bareNames, awsNames, jsonKeys, tokenHeaders, cookieHeaders} {
+	for _, names := range [][]string{queryNames, bareNames, awsNames, keyNames, tokenHeaders, cookieHeaders} {
 		for _, n := range names {
 			if n != strings.ToLower(n) {
 				t.Errorf("%q: not lower case", n)
 			}
 		}
 	}
-	if in("key", bareNames) || in("key", jsonKeys) {
+	if in("key", bareNames) || in("key", keyNames) {
 		t.Error(`"key" is only a query parameter`)
 	}
 }
@@ -353,6 +353,14 @@ var plants = []plant{
 	{tmpl: "token eyJhbGciOiJIUzI1NiJ9.%s.c2lnbmF0dXJlMDEyMzQ1 expired", excl: "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~", min: 10},
 	{tmpl: "--server admin:%s@127.0.0.1:4000 --v=2", excl: "/"},
 	{tmpl: "dsn root:%s@tcp(tidb:4000)/test", excl: "/"},
+	{tmpl: `[cmd="br backup full --password %s --v 2"]`, excl: `"'],\`},
+	{tmpl: "exec br --s3.secret-access-key %s", excl: `"'],\`},
+	{tmpl: `["--password=", "%s"]`, enc: jsonString, blank: true},
+	{tmpl: "AccountName=acme;AccountKey=%s;EndpointSuffix=x", excl: `"'),;&}]`},
+	{tmpl: `{"credentialsJson":"%s"}`, enc: jsonString, blank: true},
+	{tmpl: "s3:\n  secretAccessKey: %s\n  bucket: b", excl: `"'#|>&*![{`},
+	{tmpl: "env TIDB_PASSWORD=%s", excl: `"'),;&}]`},
+	{tmpl: "mysql -uroot -p%s test", excl: `"'\`},
 }
 
 // plantSecret makes a secret for p from raw: Q7 and Z9 around the bytes of
@@ -388,6 +396,7 @@ func FuzzRedact(f *testing.F) {
 		"X-Auth-Token: abc", "password=abc: x", "[key=abc] [task=logstream]",
 		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlXzEy", "--server admin:pw@127.0.0.1:1",
 		"key AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7AZ",
+		"br --password x", "a:\n  token: b", `["--token", "c"]`, "mysql -px", "DB_PASS=y", `{"sasToken":"z"}`,
 		cleanBRLine,
 	} {
 		f.Add(s, uint(i), uint8(i), "hunter2")
