@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"path"
+	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -43,7 +45,9 @@ type Item struct {
 
 // Register tells the Namer the names of a backup before anything about
 // it (or about another backup that may name it) is written: its
-// namespace and name, its storage bucket and prefix, its TiDB cluster's
+// namespace and name, the names of the Jobs and Pods the operator makes
+// for it (which hold its name, cut when long), its storage bucket and
+// prefix (also when given as "<bucket>/<path>"), its TiDB cluster's
 // namespace. Without --redact-names it does nothing.
 func (b *Bundle) Register(obj *unstructured.Unstructured) {
 	if b.namer == nil || obj == nil {
@@ -51,6 +55,7 @@ func (b *Bundle) Register(obj *unstructured.Unstructured) {
 	}
 	b.namer.Add(NameNamespace, obj.GetNamespace())
 	b.namer.Add(NameBackup, obj.GetName())
+	registerJobs(b.namer, obj.GetName())
 	if ns, _, _ := unstructured.NestedString(obj.Object, "spec", "br", "clusterNamespace"); ns != "" {
 		b.namer.Add(NameNamespace, ns)
 	}
@@ -60,6 +65,71 @@ func (b *Bundle) Register(obj *unstructured.Unstructured) {
 				b.namer.Add(f.kind, v)
 			}
 		}
+		if v, _, _ := unstructured.NestedString(obj.Object, "spec", provider, "path"); v != "" {
+			registerPath(b.namer, v)
+		}
+	}
+}
+
+// jobNames are the operator's Job names for a backup (operator-facts.md,
+// "Jobs and Pods"): snapshot, log subcommands, volume init, clean, stop.
+func jobNames(name string) []string {
+	out := []string{"backup-" + name, "clean-" + name, "stop-" + name}
+	for _, sub := range []string{"log-start", "log-stop", "log-truncate", "log-pause", "log-resume", "init"} {
+		out = append(out, "backup-"+name+"-"+sub)
+	}
+	return out
+}
+
+// registerJobs registers a backup's Job names, each also cut to 63
+// characters, and their Pods' generateNames (the Job's name and "-", cut
+// to 58 characters, before 5 random ones), so that no Job or Pod name
+// shows the backup's name or a prefix of it.
+func registerJobs(n *Namer, name string) {
+	for _, job := range jobNames(name) {
+		n.Add(NameJob, job[:min(len(job), maxLabel)])
+		gen := job + "-"
+		n.AddGenerated(gen[:min(len(gen), maxGenerateName)])
+	}
+}
+
+// registerPath registers a storage path "<bucket>/<prefix>" (spec.s3.path
+// and its kin): its bucket and its prefix.
+func registerPath(n *Namer, p string) {
+	p = strings.Trim(strings.TrimPrefix(p, "s3://"), "/")
+	bucket, prefix, _ := strings.Cut(p, "/")
+	n.Add(NameBucket, bucket)
+	n.Add(NamePrefix, prefix)
+}
+
+// registerWorkload registers the Jobs and Pods found on the backup's owner
+// chain: their names hold the backup's, and may not be the operator's
+// usual ones (another version, a retry).
+func (b *Bundle) registerWorkload(w report.WorkloadSection) {
+	if b.namer == nil {
+		return
+	}
+	for _, j := range w.Jobs {
+		b.namer.Add(NameJob, j.Name)
+	}
+	for _, p := range w.Pods {
+		b.namer.Add(NamePod, p.Name)
+		b.namer.Add(NameJob, p.Job)
+	}
+}
+
+// registerOwned registers the Jobs and Pods read for the bundle's files
+// (read after the report: one may be new).
+func (b *Bundle) registerOwned(jobs []batchv1.Job, pods []corev1.Pod) {
+	if b.namer == nil {
+		return
+	}
+	for i := range jobs {
+		b.namer.Add(NameJob, jobs[i].Name)
+	}
+	for i := range pods {
+		b.namer.Add(NamePod, pods[i].Name)
+		b.namer.AddGenerated(pods[i].GenerateName)
 	}
 }
 
@@ -73,6 +143,7 @@ func (b *Bundle) Add(ctx context.Context, r Reader, it Item) error {
 			b.namer.Add(NameNamespace, cb.Namespace)
 			b.namer.Add(NameBackup, cb.Name)
 		}
+		b.registerWorkload(rep.Workload)
 	}
 	ref := rep.Target
 	dir := b.dir(ref.Namespace, ref.Name)

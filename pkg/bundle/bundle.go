@@ -9,12 +9,14 @@
 // Nothing secret enters it: objects pass RedactObject, every line and
 // string text.Redact, Secrets are never read into it beyond their key
 // names; with a Namer (--redact-names), namespace, backup, bucket and
-// prefix names are replaced by keyed hashes in every file and file name.
+// prefix names (and the Job and Pod names that hold a backup's) are
+// replaced by keyed hashes in every file and file name, as whole words.
 // A source that fails is a note; the bundle goes on.
 package bundle
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -51,7 +53,7 @@ type Bundle struct {
 	logBytes int64
 
 	mu      sync.Mutex
-	notes   []string
+	notes   []note
 	secrets map[secretKey]*SecretRef
 	backups []string // the folders written, in order
 }
@@ -82,10 +84,51 @@ func (b *Bundle) Temp() string { return b.arc.temp() }
 
 // Note records a source that failed (or was left out), one line.
 func (b *Bundle) Note(format string, a ...any) {
-	line := text.OneLine(text.Redact(fmt.Sprintf(format, a...)))
+	n := note{format: format, args: make([]any, len(a))}
+	for i, v := range a {
+		// Text arguments are kept as text: their names are replaced when
+		// the notes are written, once every name is known; the note's
+		// own words are never replaced.
+		switch v := v.(type) {
+		case error:
+			n.args[i] = v.Error()
+		case fmt.Stringer:
+			n.args[i] = v.String()
+		default:
+			n.args[i] = v
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.notes = append(b.notes, line)
+	b.notes = append(b.notes, n)
+}
+
+// note is one note before its names are replaced.
+type note struct {
+	format string
+	args   []any
+}
+
+// line is the note as written: names replaced, redacted, one line.
+func (n note) line(namer *Namer) string {
+	args := append([]any(nil), n.args...)
+	for i, v := range args {
+		if s, ok := v.(string); ok {
+			args[i] = namer.Replace(s)
+		}
+	}
+	return text.OneLine(text.Redact(fmt.Sprintf(n.format, args...)))
+}
+
+// noteLines are the notes as written.
+func (b *Bundle) noteLines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]string, len(b.notes))
+	for i, n := range b.notes {
+		out[i] = n.line(b.namer)
+	}
+	return out
 }
 
 // Notes is how many notes the bundle has so far.
@@ -123,13 +166,25 @@ func (b *Bundle) writeRaw(name string, data []byte) error {
 }
 
 // writeKinded writes an output kind as YAML or JSON through pkg/output,
-// which redacts and escapes every string.
+// which redacts and escapes every string. Names are replaced in its
+// values only, never in its keys, types or images.
 func (b *Bundle) writeKinded(name, format string, obj output.Kinded) error {
+	if b.namer != nil {
+		data, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		if data, err = b.namer.ReplaceJSON(data); err != nil {
+			return err
+		}
+		v, k := obj.OutputKind()
+		obj = namedKinded{apiVersion: v, kind: k, data: data}
+	}
 	var buf bytes.Buffer
 	if err := output.Print(&buf, format, obj); err != nil {
 		return err
 	}
-	return b.writeFile(name, buf.Bytes())
+	return b.writeRaw(name, buf.Bytes())
 }
 
 // writeText writes a file drawn by fn (a renderer).
@@ -182,9 +237,7 @@ func (b *Bundle) writeCommon(v *Versions, interrupted bool) error {
 	if err := b.writeKinded("secrets.yaml", output.YAML, b.secretList()); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	notes := append([]string(nil), b.notes...)
-	b.mu.Unlock()
+	notes := b.noteLines()
 	if interrupted {
 		notes = append([]string{"INTERRUPTED: the bundle is partial; the backups and sources not read are missing"}, notes...)
 	}
@@ -195,7 +248,7 @@ func (b *Bundle) writeCommon(v *Versions, interrupted bool) error {
 	for _, n := range notes {
 		nb.WriteString(n + "\n")
 	}
-	if err := b.writeFile("notes.txt", []byte(nb.String())); err != nil {
+	if err := b.writeRaw("notes.txt", []byte(nb.String())); err != nil {
 		return err
 	}
 	return b.writeRaw("README.md", []byte(readme(b.o, b.backups, len(notes))))
@@ -203,9 +256,7 @@ func (b *Bundle) writeCommon(v *Versions, interrupted bool) error {
 
 // sortedNotes is for tests.
 func (b *Bundle) sortedNotes() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := append([]string(nil), b.notes...)
+	out := b.noteLines()
 	sort.Strings(out)
 	return out
 }

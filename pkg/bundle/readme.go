@@ -34,9 +34,11 @@ from outside the cluster.
   ns-0123456789 or backup-0123456789. The same name has the same hash
   throughout this bundle; the key is random and was not written, so the
   hashes cannot be turned back into names. Job and Pod names, which hold
-  the backup's name, carry its hash. A name is replaced wherever it occurs
-  as text, so a name that is also a word (a bucket called "backups") also
-  replaces that word in the reports and logs.
+  the backup's name, have their own hashes (job-..., pod-...). A name is
+  replaced where it stands as a whole word (or whole "."/"/" parts of one),
+  never inside a longer name such as tidb-operator; field names, kinds,
+  API versions and images are kept. A name that is also a word of the
+  reports' own sentences (a bucket called "backups") replaces that word.
 `)
 	}
 	fmt.Fprintf(&b, `

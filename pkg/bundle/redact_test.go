@@ -128,33 +128,6 @@ func TestCredentialName(t *testing.T) {
 	}
 }
 
-func TestNamerStableAndKeyed(t *testing.T) {
-	a := NewNamerWithKey([]byte("key-a"))
-	b := NewNamerWithKey([]byte("key-b"))
-	ns := a.Add(NameNamespace, "tidb-prod")
-	if again := a.Add(NameBackup, "tidb-prod"); again != ns {
-		t.Errorf("the same name got %q then %q", ns, again)
-	}
-	if !strings.HasPrefix(ns, "ns-") || len(ns) != len("ns-")+10 {
-		t.Errorf("hash %q", ns)
-	}
-	if other := b.Add(NameNamespace, "tidb-prod"); other == ns {
-		t.Error("two keys gave the same hash: names could be guessed across bundles")
-	}
-	bk := a.Add(NameBackup, "nightly")
-	// Longer names first: a backup's name inside its pod's, and the
-	// namespace inside a longer word, are both replaced.
-	got := a.Replace("pod backup-nightly-abc in tidb-prod/nightly (tidb-prod-2)")
-	want := "pod backup-" + bk + "-abc in " + ns + "/" + bk + " (" + ns + "-2)"
-	if got != want {
-		t.Errorf("Replace = %q, want %q", got, want)
-	}
-	var none *Namer
-	if none.Replace("tidb-prod") != "tidb-prod" || none.Name(NameNamespace, "x") != "x" {
-		t.Error("a nil Namer changed a name")
-	}
-}
-
 func TestImageTag(t *testing.T) {
 	for image, want := range map[string]string{
 		"pingcap/tidb-operator:v1.6.1":                 "v1.6.1",

@@ -29,6 +29,7 @@ func (b *Bundle) addWorkload(ctx context.Context, r Reader, dir string, bk *back
 	}
 	uids := []types.UID{types.UID(bk.UID)}
 	if owned != nil {
+		b.registerOwned(owned.Jobs, owned.Pods)
 		jobs := make([]map[string]any, 0, len(owned.Jobs))
 		for i := range owned.Jobs {
 			uids = append(uids, owned.Jobs[i].UID)
