@@ -14,7 +14,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 )
 
-// Review of issue 13: credentials in forms the bundle's redaction misses.
+// Credentials in the forms a hostile review found the bundle missing.
 // Every planted value holds "RVWLEAK".
 const (
 	rvwNS     = "rvw-ns"
@@ -82,8 +82,8 @@ func seedReview(t *testing.T) {
 	})
 }
 
-// TestReviewReportLeaks: no planted credential in any file of the bundle.
-func TestReviewReportLeaks(t *testing.T) {
+// TestReportHidesCredentialForms: no planted credential in any file of the bundle.
+func TestReportHidesCredentialForms(t *testing.T) {
 	seedReview(t)
 	out := t.TempDir() + "/b.zip"
 	r := plugin(t, "report", rvwNS+"/"+rvwBackup, "--controller-namespace", rvwCtlNS, "--output-file", out)
@@ -114,10 +114,10 @@ const (
 	rvwPathPrefix = "acmecorp-path-prefix"
 )
 
-// TestReviewRedactNamesLeaks: with --redact-names, neither the truncated
+// TestReportRedactNamesHidesDerivedNames: with --redact-names, neither the truncated
 // form of a long backup name (in its pod's name) nor a bucket named by
 // spec.s3.path (the operator's "<bucket-name>/<path>" form) may survive.
-func TestReviewRedactNamesLeaks(t *testing.T) {
+func TestReportRedactNamesHidesDerivedNames(t *testing.T) {
 	ctx := context.Background()
 	env := s.env
 	now := time.Now().Truncate(time.Second)
