@@ -92,7 +92,7 @@ func (n *Namer) Add(kind, name string) string {
 		return h
 	}
 	h := n.Hash(kind, name)
-	if searchable(name) {
+	if searchable(kind, name) {
 		n.names[name] = h
 		n.longest = max(n.longest, segments(name))
 	}
@@ -132,6 +132,10 @@ func isWordChar(c byte) bool {
 	return isNameChar(c) || 'A' <= c && c <= 'Z' || c == '_' || c == '/'
 }
 
+// isEscapeLetter: the letters of the escapes JSON, Go and shells write
+// for blanks and line ends.
+func isEscapeLetter(c byte) bool { return c == 'n' || c == 't' || c == 'r' }
+
 // isSep ends a part inside a word: a subdomain's "." and a path's "/";
 // and "_", which names never hold ("POD_CONTAINER").
 func isSep(c byte) bool { return c == '.' || c == '/' || c == '_' }
@@ -150,9 +154,14 @@ func isSubdomain(s string) bool {
 	return s[0] != '-' && s[0] != '.' && s[len(s)-1] != '.'
 }
 
-// searchable: a name Replace can find: subdomains, or subdomains joined
-// by "/" (a storage prefix such as "team/db1").
-func searchable(s string) bool {
+// searchable: a name Replace can find. A Kubernetes object's name is a
+// DNS subdomain, or for a prefix, such subdomains joined by "/"; storage
+// allows more in a bucket or a prefix (an upper-case bucket of old S3
+// regions, a prefix such as "Team_DB/2024"): see searchableStorage.
+func searchable(kind, s string) bool {
+	if kind == NameBucket || kind == NamePrefix {
+		return searchableStorage(s)
+	}
 	if s == "" {
 		return false
 	}
@@ -162,6 +171,33 @@ func searchable(s string) bool {
 		}
 	}
 	return true
+}
+
+// searchableStorage: parts of letters (either case), digits and "-"
+// joined by ".", "/" or "_". A name with any other character is never
+// searched for, so none can widen a match.
+func searchableStorage(s string) bool {
+	if s == "" || len(s) > maxSubdomain {
+		return false
+	}
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isSep(c):
+			if start || s[i-1] == '-' {
+				return false // an empty part, or one ending in "-"
+			}
+			start = true
+		case c == '-' && start:
+			return false
+		case isWordChar(c):
+			start = false
+		default:
+			return false
+		}
+	}
+	return !start && s[len(s)-1] != '-'
 }
 
 // segments is how many "."- or "/"-separated parts s has.
@@ -191,10 +227,37 @@ func (n *Namer) Replace(s string) string {
 	if len(n.names) == 0 && len(n.generated) == 0 {
 		return s
 	}
+	out := n.replace(s)
+	// A name may stand URL-encoded ("prefix=team%2Fdb1"): the text is
+	// decoded for the path characters and searched again; when that finds
+	// a name, the decoded text, with its names hidden, is what is kept.
+	if strings.Contains(s, "%") {
+		if d := pathUnescaper.Replace(s); d != s {
+			if hidden := n.replace(d); hidden != d {
+				return hidden
+			}
+		}
+	}
+	return out
+}
+
+// pathUnescaper decodes the percent-escapes of the characters that join
+// the parts of names and paths.
+var pathUnescaper = strings.NewReplacer("%2F", "/", "%2f", "/", "%3A", ":", "%3a", ":", "%2D", "-", "%2d", "-",
+	"%2E", ".", "%2e", ".", "%5F", "_", "%5f", "_", "%40", "@", "%20", " ")
+
+// replace is Replace on text as it is.
+func (n *Namer) replace(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		if !isWordChar(s[i]) {
 			b.WriteByte(s[i])
+			// An escape written as text ("\n", "\t" in a quoted log
+			// field) ends a word: its letter is no part of the next one.
+			if s[i] == '\\' && i+1 < len(s) && isEscapeLetter(s[i+1]) {
+				b.WriteByte(s[i+1])
+				i++
+			}
 			i++
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/logbackup/kubectl-logbackup/pkg/backup"
 	"github.com/logbackup/kubectl-logbackup/pkg/fleet"
 	"github.com/logbackup/kubectl-logbackup/pkg/promapi"
+	"github.com/logbackup/kubectl-logbackup/pkg/report"
 	"github.com/logbackup/kubectl-logbackup/test/fixtures"
 	"github.com/logbackup/kubectl-logbackup/test/promserver"
 )
@@ -268,6 +269,13 @@ func historyMatches(t *testing.T, promURL, ns string) {
 	storm := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "storm"})
 	checkPendingThenFiring(t, storm.Alerts, "LogBackupHighRetryRate", 2*time.Minute)
 	t.Logf("storm's alert history: %+v", storm.Alerts.History) // for the log
+	// investigate --timeline draws each transition at its time.
+	rep := investigateJSON(t, ns+"/storm", "--timeline", "--prometheus-url", promURL)
+	for _, tr := range transitionsOf(storm.Alerts, "LogBackupHighRetryRate") {
+		if !timelineHas(rep, report.SourceAlert, "alert LogBackupHighRetryRate "+tr.State, tr.At) {
+			t.Errorf("storm's timeline lacks %s %s at %s: %+v", tr.Name, tr.State, tr.At, rep.Timeline)
+		}
+	}
 	stuck := figuresWithHistory(t, cfg, promapi.Kube{}, promapi.Target{Namespace: ns, Name: "stuck"})
 	trs := transitionsOf(stuck.Alerts, "LogBackupPersistentRetryFailure")
 	var since *time.Time

@@ -74,3 +74,19 @@ func checkPendingThenFiring(t *testing.T, p *report.AlertsPart, name string, for
 		t.Errorf("%s: firing now, but the history has %+v after it fired", name, tr)
 	}
 }
+
+// timelineHas: the report's timeline has an entry of source whose line is
+// what, at at (to the second).
+func timelineHas(rep *report.Report, source, what string, at time.Time) bool {
+	if rep.Timeline == nil {
+		return false
+	}
+	for _, g := range rep.Timeline.Groups {
+		for _, e := range g.Entries {
+			if e.Source == source && e.What == what && e.At.Truncate(time.Second).Equal(at.Truncate(time.Second)) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -157,6 +157,12 @@ func TestInvestigateLogBackupTask(t *testing.T) {
 		if got := task("pitr-run"); got.MovedAt == nil || got.MovedAt.Before(now.Add(-time.Minute).Truncate(time.Second)) || got.MovedAt.After(time.Now()) {
 			t.Errorf("pitr-run: moved at %v, want after the backfill's end", got.MovedAt)
 		}
+		// The same through the binary: investigate --timeline puts the
+		// checkpoint's last movement on its time axis.
+		rep := investigateJSON(t, ns+"/pitr-stuck", "--timeline")
+		if !timelineHas(rep, report.SourceMetrics, "checkpoint last moved", stuckSince) {
+			t.Errorf("pitr-stuck's timeline has no \"checkpoint last moved\" at %s: %+v", stuckSince, rep.Timeline)
+		}
 		// pitr-pause's has one value since Prometheus started.
 		if got := task("pitr-pause"); got.MovedAt != nil || !strings.Contains(got.Note, "the checkpoint did not move in the last 6h (its samples since ") {
 			t.Errorf("pitr-pause: moved at %v, note %q", got.MovedAt, got.Note)

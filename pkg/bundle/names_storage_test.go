@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// Names --redact-names must hide that a second hostile review found kept.
-func TestNamerReview2(t *testing.T) {
+// Names --redact-names must hide that a second hostile review found kept:
+// storage names beyond DNS rules, URL-encoded and escaped forms.
+func TestNamerHidesStorageAndEncodedNames(t *testing.T) {
 	n := NewNamerWithKey([]byte("k"))
 	n.Add(NameBucket, "Acme-Backups") // S3 buckets made before 2018 in us-east-1
 	n.Add(NameBucket, "acme-bucket")
