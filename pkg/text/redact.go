@@ -270,7 +270,21 @@ var (
 //   - a JWT anywhere: base64url segments joined by dots, the first
 //     starting with eyJ, three at least 10 characters long;
 //   - an AWS access key id anywhere (AKIA or ASIA and 16 capital
-//     letters or digits, a whole word).
+//     letters or digits, a whole word);
+//   - name = value with blanks around the = (TOML, ini) for the same
+//     names, and name=value URL-encoded (password%3Dx,
+//     secret%2Daccess%2Dkey=x);
+//   - BR's --crypter.key and --log.crypter.key (a credential's name);
+//   - the body of a PEM private key, up to its END line or the end of
+//     the text (Carry does it for a log read line by line);
+//   - mysql's -p'x' and -px after quoted arguments, up to ; | or &;
+//   - an environment variable's value as JSON ({"name":"X","value":"v"})
+//     or Go's %+v ({Name:X Value:v}) when X is a credential's name;
+//   - a YAML block scalar under a credential's key (password: |) and the
+//     list item after a credential's flag alone (- --password, - x).
+//
+// A Secret object's name under a key that names one (tlsSecret:
+// backup-tls, --tls-secret=backup-tls) is kept: see notSecretRef.
 //
 // Each credential becomes Redacted ("xxxxx"); the rest of the text is kept
 // byte for byte, and Redact(Redact(s)) == Redact(s): the expressions run
@@ -628,7 +642,7 @@ func bareNameBefore(s string, i int) bool {
 	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
 	}
-	return j > 0 && bareLast[s[j-1]] && hasNameBefore(s[:j], bareNames)
+	return j < i && j > 0 && bareLast[s[j-1]] && hasNameBefore(s[:j], bareNames)
 }
 
 // hasNameBefore tells whether s ends with one of names (in any ASCII
