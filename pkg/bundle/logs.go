@@ -147,9 +147,13 @@ type copied struct {
 }
 
 // copyLines copies lines from in to w through filter. Memory is bounded
-// by MaxLineBytes whatever the input.
+// by MaxLineBytes whatever the input. A text.Carry first hides the lines
+// that the lines before make credentials (a PEM key's body, a YAML block
+// scalar's lines, a list item after - --password), which filter, seeing
+// one line, cannot.
 func copyLines(w io.Writer, in io.Reader, filter func(string) string) (copied, error) {
 	var res copied
+	var carry text.Carry
 	br := bufio.NewReaderSize(in, readBuffer)
 	bw := bufio.NewWriter(w)
 	line := make([]byte, 0, 1024)
@@ -159,7 +163,7 @@ func copyLines(w io.Writer, in io.Reader, filter func(string) string) (copied, e
 		if dropped > 0 {
 			s += fmt.Sprintf(" … [%d bytes of this line left out]", dropped)
 		}
-		n, err := bw.WriteString(filter(s) + "\n")
+		n, err := bw.WriteString(filter(carry.Hide(s)) + "\n")
 		res.written += int64(n)
 		res.lines++
 		line, dropped = line[:0], 0

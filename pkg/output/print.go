@@ -66,7 +66,7 @@ func indentJSON(v any, indent string) ([]byte, error) {
 	var compact, out bytes.Buffer
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := redactJSON(dec, &compact); err != nil {
+	if err := redactJSON(dec, &compact, nil); err != nil {
 		return nil, err
 	}
 	if indent == "" {
@@ -79,8 +79,10 @@ func indentJSON(v any, indent string) ([]byte, error) {
 }
 
 // redactJSON copies one JSON value from dec to w, in order, with every
-// string (keys are the output kinds' own names) redacted.
-func redactJSON(dec *json.Decoder, w *bytes.Buffer) error {
+// string (keys are the output kinds' own names) redacted; the strings of
+// a list share a text.Carry (carry, nil outside a list), since a list may
+// be a log's lines, where a credential spans lines.
+func redactJSON(dec *json.Decoder, w *bytes.Buffer, carry *text.Carry) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -88,6 +90,10 @@ func redactJSON(dec *json.Decoder, w *bytes.Buffer) error {
 	switch v := tok.(type) {
 	case json.Delim:
 		w.WriteByte(byte(v))
+		var inner *text.Carry
+		if v == '[' {
+			inner = new(text.Carry)
+		}
 		for first := true; dec.More(); first = false {
 			if !first {
 				w.WriteByte(',')
@@ -100,7 +106,7 @@ func redactJSON(dec *json.Decoder, w *bytes.Buffer) error {
 				writeString(w, key.(string))
 				w.WriteByte(':')
 			}
-			if err := redactJSON(dec, w); err != nil {
+			if err := redactJSON(dec, w, inner); err != nil {
 				return err
 			}
 		}
@@ -110,6 +116,9 @@ func redactJSON(dec *json.Decoder, w *bytes.Buffer) error {
 		}
 		w.WriteByte(byte(end.(json.Delim)))
 	case string:
+		if carry != nil {
+			v = carry.Hide(v)
+		}
 		writeString(w, text.Redact(v))
 	case json.Number:
 		w.WriteString(string(v))

@@ -137,3 +137,20 @@ func TestYAMLQuotesYAML11Forms(t *testing.T) {
 		}
 	}
 }
+
+// A log's lines in a list: a credential over several lines (a PEM key's
+// body, a YAML block scalar) is hidden as in one text.
+func TestPrintRedactsCredentialsAcrossListItems(t *testing.T) {
+	in := &doc{APIVersion: APIVersion, Kind: "Test", Lines: []string{
+		"-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEAhunter2", "-----END RSA PRIVATE KEY-----",
+		"password: |", "  hunter3", "after"}}
+	for _, format := range []string{JSON, YAML} {
+		var buf bytes.Buffer
+		if err := Print(&buf, format, in); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); strings.Contains(out, "hunter") || !strings.Contains(out, "after") {
+			t.Errorf("%s: a credential is printed or a line lost:\n%s", format, out)
+		}
+	}
+}

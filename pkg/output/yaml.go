@@ -25,7 +25,7 @@ func marshalYAML(obj any) ([]byte, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	root, err := yamlNode(dec)
+	root, err := yamlNode(dec, nil)
 	if err != nil {
 		return nil, fmt.Errorf("converting the output to YAML: %w", err)
 	}
@@ -41,8 +41,9 @@ func marshalYAML(obj any) ([]byte, error) {
 	return escapeRunes(buf.Bytes(), yamlEscape), nil
 }
 
-// yamlNode reads one JSON value from dec as a YAML node.
-func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
+// yamlNode reads one JSON value from dec as a YAML node, its strings
+// redacted as redactJSON's.
+func yamlNode(dec *json.Decoder, carry *text.Carry) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -53,6 +54,10 @@ func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
 		if v == '{' {
 			n.Kind, n.Tag = yaml.MappingNode, "!!map"
 		}
+		var inner *text.Carry // as redactJSON's
+		if v == '[' {
+			inner = new(text.Carry)
+		}
 		for dec.More() {
 			if n.Kind == yaml.MappingNode {
 				key, err := dec.Token()
@@ -61,7 +66,7 @@ func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
 				}
 				n.Content = append(n.Content, stringNode(key.(string)))
 			}
-			child, err := yamlNode(dec)
+			child, err := yamlNode(dec, inner)
 			if err != nil {
 				return nil, err
 			}
@@ -72,6 +77,9 @@ func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
 		}
 		return n, nil
 	case string:
+		if carry != nil {
+			v = carry.Hide(v)
+		}
 		return stringNode(text.Redact(v)), nil
 	case json.Number:
 		tag := "!!int"

@@ -318,8 +318,9 @@ func writeLines(p *printer, lines []string) {
 	if len(lines) == 0 {
 		p.f("  (no lines)\n")
 	}
+	var carry text.Carry // a PEM key or a YAML value over several lines
 	for _, l := range lines {
-		p.line(l)
+		p.line(carry.Hide(l))
 	}
 }
 

@@ -21,6 +21,7 @@ type LogView struct {
 	p          *printer
 	timestamps bool
 	colors     map[string]string
+	carries    map[string]*text.Carry // per source: a credential may span lines
 }
 
 // sourceColor gives the i-th source to appear its colour, in a cycle.
@@ -30,7 +31,7 @@ func sourceColor(i int) string {
 
 // NewLogView draws to w.
 func NewLogView(w io.Writer, o LogOptions) *LogView {
-	return &LogView{p: newPrinter(w, Options{Color: o.Color}, time.Time{}), timestamps: o.Timestamps, colors: map[string]string{}}
+	return &LogView{p: newPrinter(w, Options{Color: o.Color}, time.Time{}), timestamps: o.Timestamps, colors: map[string]string{}, carries: map[string]*text.Carry{}}
 }
 
 // Line draws one line of source, and returns the first write error.
@@ -39,6 +40,7 @@ func (v *LogView) Line(source string, at time.Time, line string) error {
 	if !ok {
 		code = sourceColor(len(v.colors))
 		v.colors[source] = code
+		v.carries[source] = new(text.Carry)
 	}
 	label := v.p.paint(code, "["+safe(source)+"]")
 	if v.timestamps {
@@ -50,7 +52,7 @@ func (v *LogView) Line(source string, at time.Time, line string) error {
 	} else {
 		v.p.f("%s ", label)
 	}
-	v.p.logText(line)
+	v.p.logText(v.carries[source].Hide(line))
 	return v.p.err
 }
 

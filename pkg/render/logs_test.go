@@ -55,3 +55,18 @@ func TestLogNote(t *testing.T) {
 		t.Errorf("%q", b.String())
 	}
 }
+
+// Each source carries its own state: a PEM key's body is hidden in its
+// source, and another source's lines between are kept.
+func TestLogViewHidesCredentialsAcrossLines(t *testing.T) {
+	var b strings.Builder
+	v := NewLogView(&b, LogOptions{})
+	_ = v.Line("pod a", time.Time{}, "-----BEGIN PRIVATE KEY-----")
+	_ = v.Line("pod b", time.Time{}, "MIIBkeep")
+	_ = v.Line("pod a", time.Time{}, "MIIEvQhunter2")
+	_ = v.Line("pod a", time.Time{}, "-----END PRIVATE KEY-----")
+	_ = v.Line("pod a", time.Time{}, "after")
+	if out := b.String(); strings.Contains(out, "hunter2") || !strings.Contains(out, "MIIBkeep") || !strings.Contains(out, "after") {
+		t.Errorf("got %q", out)
+	}
+}

@@ -7,9 +7,11 @@ import "strings"
 // matches when it ends with one of them, its words joined by nothing, '-'
 // or '_' (secretAccessKey, secret_access_key, --s3.secret-access-key). A
 // reference to a credential (secretName, secretKeyRef) ends otherwise.
+// "crypter.key" is BR's backup encryption key (--crypter.key,
+// --log.crypter.key): its dot is matched as written.
 var credentialEnds = []string{"password", "passwd", "pwd", "secret", "secret key", "access key", "access key id",
 	"token", "credential", "credentials", "credentials json", "private key", "api key", "account key",
-	"storage key", "connection string", "passphrase"}
+	"storage key", "connection string", "passphrase", "crypter.key"}
 
 // bareNames are the names whose value is a credential in name=value
 // outside a URL query (a flag, an environment variable, a log field, an
@@ -19,7 +21,7 @@ var credentialEnds = []string{"password", "passwd", "pwd", "secret", "secret key
 // its value holds name=value pairs of its own.
 var bareNames = append(spellings("password", "passwd", "pwd", "pass", "secret", "token", "secret key", "access key",
 	"api key", "account key", "private key", "passphrase", "shared access signature", "credential", "credentials"),
-	"sastoken", "secretaccesskey")
+	"sastoken", "secretaccesskey", "crypter.key")
 
 // keyNames end the JSON and YAML keys whose string value is a credential,
 // in lower case: the key may have anything before ("sasToken",

@@ -152,8 +152,47 @@ var (
 	// mysql's -pPASSWORD (no blank: "-p x" asks for the password and
 	// names database x), only in a mysql command line: elsewhere -p is a
 	// port, a path or a profile.
-	mysqlRE = regexp.MustCompile(`(?:^|[\s"'/=])(?:` + ci("mysql") + `)[A-Za-z]*[ \t](?:[^\r\n"']*?[ \t])?-p` +
-		`([^\s"'\\\-](?:[^\s"'\\]|\\+[^\s"'\\])*)`)
+	// Quoted arguments may come before -p (-e "select 1"), and the
+	// password may be quoted (-p'x'); the command ends at ; | & (a shell's
+	// next command: "mysql started; then -phase" is prose).
+	mysqlRE = regexp.MustCompile(`(?:^|[\s"'/=])(?:` + ci("mysql") + `)[A-Za-z]*[ \t](?:(?:[^\r\n"';|&]|"[^"\r\n]*"|'[^'\r\n]*')*?[ \t])?-p` +
+		`(?:'([^'\r\n]+)'|"([^"\r\n]+)"|([^\s"'\\\-](?:[^\s"'\\]|\\+[^\s"'\\])*))`)
+
+	// name = value with blanks around the = (TOML, ini, ~/.my.cnf) for
+	// the names in bareNames at the start of a word; a value that starts
+	// with = (token == nil) is a comparison.
+	spacedRE = regexp.MustCompile(`(?:^|[\s\[({,;"'])(?:` + ci(bareNames...) + `)[ \t]+=[ \t]*` + bareValue)
+
+	// A PEM private key's body, up to its END line or the end of the text.
+	pemRE = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\s*(\S[\s\S]*?)\s*(?:-----END|\z)`)
+
+	// name=value URL-encoded (password%3Dx, ?secret%2Daccess%2Dkey=x)
+	// for queryNames and bareNames; urlEncoded checks that something in
+	// the name or its = is encoded (the plain forms are queryRE's and
+	// bareRE's). The value stops at & or %26.
+	urlEncRE = regexp.MustCompile(`(?:^|[\s?&=;,"'\[(]|%26|%3[Ff])(?:` + encoded(append(queryNames[:len(queryNames):len(queryNames)], bareNames...)...) + `)(?:=|%3[Dd])` +
+		`((?:[^%&#\s"'<>\]}]|%(?:[013-9A-Fa-f][0-9A-Fa-f]|2[0-57-9A-Fa-f]))+)`)
+
+	// An environment variable written as text: JSON {"name":"X","value":"v"}
+	// (groups 1, 2: also inside a JSON string) and Go's %+v of an EnvVar
+	// {Name:X Value:v ValueFrom:nil} (group 3), X a credential's name.
+	envRE = regexp.MustCompile(`"[Nn]ame"\s*:\s*"` + keyWord + `(?:` + ci(keyNames...) + `)"\s*,\s*"[Vv]alue"\s*:\s*"(` + quotedChar + `+)|` +
+		`\\"[Nn]ame\\"\s*:\s*\\"` + keyWord + `(?:` + ci(keyNames...) + `)\\"\s*,\s*\\"[Vv]alue\\"\s*:\s*\\"(` + nestedChar + `+)|` +
+		`\bName:` + keyWord + `(?:` + ci(keyNames...) + `)[ \t]+Value:([^\s{}\[\]]+)`)
+
+	// "key": "value" inside a JSON string inside a JSON string
+	// (\\\"key\\\": \\\"value\\\"): the value ends at three backslashes
+	// and a quote; a quote of its own has seven.
+	deepJSONRE = regexp.MustCompile(`\\\\\\"` + keyWord + `(?:` + ci(keyNames...) + `)\\\\\\"\s*:\s*\\\\\\"((?:[^"\\\r\n]|\\+[^"\\\r\n]|\\{4,}")+)`)
+
+	// A YAML list item that is a credential's flag alone, and the next
+	// item, its value (- --password / - x); yamlListFlag checks the flag.
+	yamlListRE = regexp.MustCompile(`(?m)^[ \t]*-[ \t]+["']?--?[A-Za-z][A-Za-z0-9._\-]*["']?[ \t]*\r?\n[ \t]*-[ \t]+` +
+		`(?:"(` + quotedChar + `+)"|'([^'\r\n]+)'|([^\s"'][^\r\n]*))`)
+
+	// A YAML block scalar under a credential's key (password: |); its
+	// lines are found by redactBlocks.
+	yamlBlockRE = regexp.MustCompile(`(?m)^([ \t]*(?:-[ \t]+)?)` + keyWord + `(?:` + ci(keyNames...) + `)[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*(?:#[^\r\n]*)?(?:\r?\n|\z)`)
 
 	// name=value for the names in bareNames at the start of a word (of
 	// the text, or after a blank, [ ( { , ; . = - _ or a quote: --password=,
@@ -231,7 +270,21 @@ var (
 //   - a JWT anywhere: base64url segments joined by dots, the first
 //     starting with eyJ, three at least 10 characters long;
 //   - an AWS access key id anywhere (AKIA or ASIA and 16 capital
-//     letters or digits, a whole word).
+//     letters or digits, a whole word);
+//   - name = value with blanks around the = (TOML, ini) for the same
+//     names, and name=value URL-encoded (password%3Dx,
+//     secret%2Daccess%2Dkey=x);
+//   - BR's --crypter.key and --log.crypter.key (a credential's name);
+//   - the body of a PEM private key, up to its END line or the end of
+//     the text (Carry does it for a log read line by line);
+//   - mysql's -p'x' and -px after quoted arguments, up to ; | or &;
+//   - an environment variable's value as JSON ({"name":"X","value":"v"})
+//     or Go's %+v ({Name:X Value:v}) when X is a credential's name;
+//   - a YAML block scalar under a credential's key (password: |) and the
+//     list item after a credential's flag alone (- --password, - x).
+//
+// A Secret object's name under a key that names one (tlsSecret:
+// backup-tls, --tls-secret=backup-tls) is kept: see notSecretRef.
 //
 // Each credential becomes Redacted ("xxxxx"); the rest of the text is kept
 // byte for byte, and Redact(Redact(s)) == Redact(s): the expressions run
@@ -273,29 +326,43 @@ var rules = []struct {
 	want int
 	re   *regexp.Regexp
 	ok   func(s string, start, end, matchEnd int) bool
+	fn   func(s string) string // in place of re, when set
 }{
-	{wantUserinfo, userinfoRE, nil},
+	// First: the others could take a piece of its body.
+	{wantPEM, pemRE, nil, nil},
+	{wantUserinfo, userinfoRE, nil, nil},
 	// Before the others: a password may hold what they match ("?a=",
 	// "cookie:"), and they could take its @host away.
-	{wantBareUserinfo, bareUserinfoRE, hostEnd},
-	{wantQuery, queryRE, nil},
-	{wantAuth, authRE, nil},
-	{wantHeader, headerRE, nil},
-	{wantJSON, jsonRE, nil},
-	{wantYAML, yamlRE, yamlScalar},
-	{wantBare, bareRE, nil},
-	{wantFlag, flagRE, credentialFlag},
-	{wantMySQL, mysqlRE, nil},
-	{wantBearer, bearerRE, bearerToken},
-	{wantBasic, basicRE, basicCredentials},
-	{wantJWT, jwtRE, nil},
-	{wantAWSKeyID, awsKeyIDRE, wordEnd},
+	{wantBareUserinfo, bareUserinfoRE, hostEnd, nil},
+	{wantQuery, queryRE, nil, nil},
+	{wantURLEnc, urlEncRE, urlEncoded, nil},
+	{wantAuth, authRE, nil, nil},
+	{wantHeader, headerRE, nil, nil},
+	{wantJSON, envRE, nil, nil},
+	{wantJSON, jsonRE, notSecretRef, nil},
+	{wantJSON, deepJSONRE, nil, nil},
+	{wantEnvGo, envRE, nil, nil},
+	{wantYAML, nil, nil, redactBlocks},
+	{wantYAML, yamlRE, yamlValue, nil},
+	{wantBare, bareRE, notSecretRef, nil},
+	{wantBare, spacedRE, spacedValue, nil},
+	{wantFlag, flagRE, credentialFlag, nil},
+	{wantFlag, yamlListRE, yamlListFlag, nil},
+	{wantMySQL, mysqlRE, nil, nil},
+	{wantBearer, bearerRE, bearerToken, nil},
+	{wantBasic, basicRE, basicCredentials, nil},
+	{wantJWT, jwtRE, nil, nil},
+	{wantAWSKeyID, awsKeyIDRE, wordEnd, nil},
 }
 
 // redact runs the expressions of Redact that want selects (wantAll: all).
 func redact(s string, want int) string {
 	for _, r := range rules {
-		if want&r.want != 0 {
+		switch {
+		case want&r.want == 0:
+		case r.fn != nil:
+			s = r.fn(s)
+		default:
 			s = replaceGroups(s, r.re, r.ok)
 		}
 	}
@@ -425,6 +492,9 @@ const (
 	wantYAML
 	wantFlag
 	wantMySQL
+	wantPEM
+	wantURLEnc
+	wantEnvGo
 	wantAll = 1<<iota - 1
 )
 
@@ -451,7 +521,7 @@ func nameBytes(names []string, i int) (t [256]bool) {
 
 // scanBytes are the bytes that lookFor looks at.
 var scanBytes = func() (t [256]bool) {
-	for _, c := range []byte(" \t\n\r\f@:?&=\"aAbBcCxXpPemM-") {
+	for _, c := range []byte(" \t\n\r\f@:?&=\"aAbBcCxXpPemM-%") {
 		t[c] = true
 	}
 	return t
@@ -479,6 +549,9 @@ func lookFor(s string) int {
 		case ':':
 			lastColon = i
 			scheme = scheme || strings.HasPrefix(s[i:], "://")
+			if i >= 5 && s[i-5:i] == "Value" {
+				want |= wantEnvGo
+			}
 			if want&wantYAML == 0 && keyBefore(s[:i], true) {
 				want |= wantYAML
 			}
@@ -491,7 +564,7 @@ func lookFor(s string) int {
 				want |= wantBare
 			}
 		case '"':
-			if want&wantJSON == 0 && keyBefore(strings.TrimSuffix(s[:i], `\`), false) {
+			if want&wantJSON == 0 && keyBefore(strings.TrimRight(s[:i], `\`), false) {
 				want |= wantJSON
 			}
 		case 'b', 'B':
@@ -523,7 +596,14 @@ func lookFor(s string) int {
 			if hasPrefixFold(s[i:], "mysql") {
 				want |= wantMySQL
 			}
+		case '%':
+			if i+2 < len(s) && (s[i+1] == '3' && s[i+2]|0x20 == 'd' || s[i+1] == '2' && s[i+2]|0x20 == 'd' || s[i+1] == '5' && s[i+2]|0x20 == 'f') {
+				want |= wantURLEnc
+			}
 		case '-':
+			if want&wantPEM == 0 && strings.HasPrefix(s[i:], "-----BEGIN ") {
+				want |= wantPEM
+			}
 			if want&wantFlag == 0 && (i == 0 || strings.IndexByte(" \t\n\r\f\"'[(,=", s[i-1]) >= 0) && credentialFlagAt(s[i:]) {
 				want |= wantFlag
 			}
@@ -562,7 +642,7 @@ func bareNameBefore(s string, i int) bool {
 	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
 	}
-	return j > 0 && bareLast[s[j-1]] && hasNameBefore(s[:j], awsNames)
+	return j < i && j > 0 && bareLast[s[j-1]] && hasNameBefore(s[:j], bareNames)
 }
 
 // hasNameBefore tells whether s ends with one of names (in any ASCII
@@ -629,7 +709,7 @@ func credentialFlagAt(s string) bool {
 	for k < len(s) && isFlagChar(s[k]) {
 		k++
 	}
-	if !blankAt(s, k) && !strings.HasPrefix(s[k:], `",`) {
+	if !blankAt(s, k) && !strings.HasPrefix(s[k:], `",`) && !lineEndAt(s, k) {
 		return false
 	}
 	return CredentialName(s[:k])
@@ -649,6 +729,11 @@ func credentialFlag(s string, start, end, matchEnd int) bool {
 	return CredentialName(s[j:k])
 }
 
+// yamlValue is yamlScalar and notSecretRef.
+func yamlValue(s string, start, end, matchEnd int) bool {
+	return yamlScalar(s, start, end, matchEnd) && notSecretRef(s, start, end, matchEnd)
+}
+
 // yamlScalar leaves a YAML key whose value is a boolean or null
 // (automountServiceAccountToken: true), not a credential, and a header's
 // value that a rule before took out ("X-Api-Key: xxxxx;").
@@ -661,4 +746,165 @@ func yamlScalar(s string, start, end, matchEnd int) bool {
 		return false
 	}
 	return true
+}
+
+// lineEndAt tells whether s[k] ends a line, a quote before it included
+// (a YAML list item "--password" alone on its line).
+func lineEndAt(s string, k int) bool {
+	if k < len(s) && (s[k] == '"' || s[k] == '\'') {
+		k++
+	}
+	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+		k++
+	}
+	return k < len(s) && (s[k] == '\n' || s[k] == '\r')
+}
+
+// encoded turns names into alternatives for a regular expression, as
+// ci does, where '-' and '_' may also be URL-encoded (%2D, %5F).
+func encoded(names ...string) string {
+	alts := strings.Split(ci(names...), "|")
+	for i, a := range alts {
+		a = strings.ReplaceAll(a, "-", `(?:-|%2[Dd])`)
+		alts[i] = strings.ReplaceAll(a, "_", `(?:_|%5[Ff])`)
+	}
+	return strings.Join(alts, "|")
+}
+
+// urlEncoded accepts a urlEncRE match whose = is %3D or whose name holds
+// a %: the plain name=value is left to queryRE and bareRE, which know
+// where a name may start (BR logs [key=...] for ordinary keys).
+func urlEncoded(s string, start, end, matchEnd int) bool {
+	if start >= 3 && strings.EqualFold(s[start-3:start], "%3D") {
+		return true
+	}
+	for k := start - 2; k >= 0 && (isAlnum(s[k]) || s[k] == '%' || s[k] == '-' || s[k] == '_'); k-- {
+		if s[k] == '%' {
+			return true
+		}
+	}
+	return false
+}
+
+// spacedValue leaves name == value, a comparison.
+func spacedValue(s string, start, end, matchEnd int) bool {
+	return s[start] != '=' && notSecretRef(s, start, end, matchEnd)
+}
+
+// yamlListFlag accepts the value of a yamlListRE match when the flag on
+// the line before names a credential.
+func yamlListFlag(s string, start, end, matchEnd int) bool {
+	k := start
+	for k > 0 && s[k-1] != '\n' {
+		k--
+	}
+	if k == 0 {
+		return false
+	}
+	k-- // the \n
+	for k > 0 && strings.IndexByte(" \t\r\"'", s[k-1]) >= 0 {
+		k--
+	}
+	j := k
+	for j > 0 && isFlagChar(s[j-1]) {
+		j--
+	}
+	return CredentialName(s[j:k])
+}
+
+// notSecretRef leaves the name of a Secret object under a key that names
+// one (tlsSecret: backup-tls, "tokenSecret":"tidb-token",
+// --tls-secret=backup-tls): the key ends in Secret or -secret after
+// another word, and the value is a Kubernetes object name with a hyphen
+// and a part that is not hexadecimal, which a generated credential rarely
+// is (a UUID or a hex key is hidden). A lone "secret" key, an upper-case
+// one (AWS_SECRET=) or any other value stays hidden.
+func notSecretRef(s string, start, end, matchEnd int) bool {
+	if !objectName(s[start:end]) {
+		return true
+	}
+	k := start
+	for k > 0 && strings.IndexByte(" \t:=\"'\\", s[k-1]) >= 0 {
+		k--
+	}
+	j := k
+	for j > 0 && isFlagChar(s[j-1]) {
+		j--
+	}
+	key := strings.TrimLeft(s[j:k], "-")
+	n := len(key) - len("secret")
+	if n < 2 {
+		return true
+	}
+	switch {
+	case key[n:] == "Secret" && (key[n-1] >= 'a' && key[n-1] <= 'z' || key[n-1] >= '0' && key[n-1] <= '9'):
+		return false
+	case key[n:] == "secret" && key[n-1] == '-' && strings.ToLower(key) == key:
+		return false
+	}
+	return true
+}
+
+// objectName tells a Kubernetes object name (lower case letters, digits,
+// '-' and '.', at most 253 bytes) with a '-' and a part between '-' that
+// has a letter past f.
+func objectName(v string) bool {
+	if len(v) == 0 || len(v) > 253 || !strings.Contains(v, "-") || v[0] == '-' || v[len(v)-1] == '-' {
+		return false
+	}
+	word := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'g' && c <= 'z':
+			word = true
+		case c >= 'a' && c <= 'f', c >= '0' && c <= '9', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return word
+}
+
+// redactBlocks hides the lines of a YAML block scalar under a
+// credential's key (yamlBlockRE): every line after the key's that is
+// blank or indented past the key. Each line is looked at once.
+func redactBlocks(s string) string {
+	ms := yamlBlockRE.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		if m[0] < last {
+			continue // inside a block already hidden
+		}
+		col := m[3] - m[2]
+		at := m[1]
+		for at < len(s) {
+			eol := strings.IndexByte(s[at:], '\n')
+			if eol < 0 {
+				eol = len(s)
+			} else {
+				eol += at
+			}
+			line := strings.TrimRight(s[at:eol], "\r")
+			body := strings.TrimLeft(line, " \t")
+			if body != "" && len(line)-len(body) <= col {
+				break
+			}
+			if body != "" && body != Redacted {
+				b.WriteString(s[last : at+len(line)-len(body)])
+				b.WriteString(Redacted)
+				last = at + len(line)
+			}
+			at = eol + 1
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
