@@ -132,8 +132,9 @@ func (b *Bundle) lineFilter(line string) string {
 // Names are replaced by writeFile.
 func writeLines(w io.Writer, lines []string) error {
 	bw := bufio.NewWriter(w)
+	var carry text.Carry // a credential may span lines here too
 	for _, l := range lines {
-		bw.WriteString(text.Clean(text.Redact(l)))
+		bw.WriteString(text.Clean(text.Redact(carry.Hide(l))))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
