@@ -76,6 +76,11 @@ Each backup has a folder backups/NAMESPACE/NAME/ with:
 
 Log lines and text from the cluster are kept as written, except that
 credentials are replaced and control characters are escaped (\x1b).
+A credential is found when its name and its value are together in one
+string, or in consecutive lines of one log (a PEM private key, a YAML block
+scalar, a list item after a credential flag); a value with no name beside it
+(a bare key printed alone) cannot be told from other text. Check the bundle
+before you share it if your tools log such values.
 
 ## Backups in this bundle
 
