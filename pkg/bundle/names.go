@@ -1,15 +1,16 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/logbackup/kubectl-logbackup/pkg/output"
+	"github.com/logbackup/kubectl-logbackup/pkg/text"
 )
 
 // Kinds of names that --redact-names hides, each with its own prefix, so
@@ -331,64 +332,12 @@ func (n *Namer) ReplaceJSON(data []byte) ([]byte, error) {
 	if n == nil {
 		return data, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var out bytes.Buffer
-	if err := n.replaceJSON(dec, &out, ""); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
-
-func (n *Namer) replaceJSON(dec *json.Decoder, w *bytes.Buffer, key string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch v := tok.(type) {
-	case json.Delim:
-		w.WriteByte(byte(v))
-		for first := true; dec.More(); first = false {
-			if !first {
-				w.WriteByte(',')
-			}
-			k := ""
-			if v == '{' {
-				t, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ = t.(string)
-				writeJSONString(w, k)
-				w.WriteByte(':')
-			}
-			if err := n.replaceJSON(dec, w, k); err != nil {
-				return err
-			}
+	return output.MapJSONStrings(data, func(key string, _ *text.Carry, s string) string {
+		if notNames[key] {
+			return s
 		}
-		end, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		w.WriteByte(byte(end.(json.Delim)))
-	case string:
-		if !notNames[key] {
-			v = n.Replace(v)
-		}
-		writeJSONString(w, v)
-	case json.Number:
-		w.WriteString(string(v))
-	case bool:
-		w.WriteString(strconv.FormatBool(v))
-	case nil:
-		w.WriteString("null")
-	}
-	return nil
-}
-
-func writeJSONString(w *bytes.Buffer, s string) {
-	data, _ := json.Marshal(s) // a string always encodes
-	w.Write(data)
+		return n.Replace(s)
+	})
 }
 
 // namedKinded is an output kind whose JSON had its names replaced: Print

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/logbackup/kubectl-logbackup/pkg/text"
@@ -63,76 +62,27 @@ func indentJSON(v any, indent string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var compact, out bytes.Buffer
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := redactJSON(dec, &compact, nil); err != nil {
+	compact, err := MapJSONStrings(data, redactString)
+	if err != nil {
 		return nil, err
 	}
 	if indent == "" {
-		return escapeRunes(compact.Bytes(), jsonEscape), nil
+		return escapeRunes(compact, jsonEscape), nil
 	}
-	if err := json.Indent(&out, compact.Bytes(), "", indent); err != nil {
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", indent); err != nil {
 		return nil, err
 	}
 	return escapeRunes(out.Bytes(), jsonEscape), nil
 }
 
-// redactJSON copies one JSON value from dec to w, in order, with every
-// string (keys are the output kinds' own names) redacted; the strings of
-// a list share a text.Carry (carry, nil outside a list), since a list may
-// be a log's lines, where a credential spans lines.
-func redactJSON(dec *json.Decoder, w *bytes.Buffer, carry *text.Carry) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// redactString is the StringMapper of -o json|yaml: every string
+// redacted, a list's strings as the lines of one log.
+func redactString(_ string, list *text.Carry, s string) string {
+	if list != nil {
+		s = list.Hide(s)
 	}
-	switch v := tok.(type) {
-	case json.Delim:
-		w.WriteByte(byte(v))
-		var inner *text.Carry
-		if v == '[' {
-			inner = new(text.Carry)
-		}
-		for first := true; dec.More(); first = false {
-			if !first {
-				w.WriteByte(',')
-			}
-			if v == '{' {
-				key, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				writeString(w, key.(string))
-				w.WriteByte(':')
-			}
-			if err := redactJSON(dec, w, inner); err != nil {
-				return err
-			}
-		}
-		end, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		w.WriteByte(byte(end.(json.Delim)))
-	case string:
-		if carry != nil {
-			v = carry.Hide(v)
-		}
-		writeString(w, text.Redact(v))
-	case json.Number:
-		w.WriteString(string(v))
-	case bool:
-		w.WriteString(strconv.FormatBool(v))
-	case nil:
-		w.WriteString("null")
-	}
-	return nil
-}
-
-func writeString(w *bytes.Buffer, s string) {
-	data, _ := json.Marshal(s) // a string always encodes
-	w.Write(data)
+	return text.Redact(s)
 }
 
 // escapeRunes rewrites every rune that text.Clean would escape. In

@@ -42,7 +42,7 @@ func marshalYAML(obj any) ([]byte, error) {
 }
 
 // yamlNode reads one JSON value from dec as a YAML node, its strings
-// redacted as redactJSON's.
+// redacted as redactString redacts JSON strings.
 func yamlNode(dec *json.Decoder, carry *text.Carry) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
@@ -54,7 +54,7 @@ func yamlNode(dec *json.Decoder, carry *text.Carry) (*yaml.Node, error) {
 		if v == '{' {
 			n.Kind, n.Tag = yaml.MappingNode, "!!map"
 		}
-		var inner *text.Carry // as redactJSON's
+		var inner *text.Carry // as MapJSONStrings shares one per list
 		if v == '[' {
 			inner = new(text.Carry)
 		}
