@@ -133,8 +133,12 @@ func TestFieldNoStatusV2(t *testing.T) {
 	ctx := context.Background()
 	e := s.env
 	const ns, pod = "tidb-admin-nostatus", "tidb-operator-nostatus-7c9d"
-	mentions := []fixtures.Mention{{At: e.Now.Add(-30 * time.Second), Namespace: fixtures.NSField, Name: fixtures.NoStatus, Text: fixtures.RejectedStatusLine}}
-	if err := e.CreateControllerPodIn(ctx, ns, pod, fixtures.ControllerImageV2, fixtures.ControllerLabelsV2(), fixtures.ZapLog(e.Now.Add(-time.Hour), e.Now, 50, mentions)); err != nil {
+	// The line is dated now, not at the suite's start (e.Now): investigate
+	// reads the controller from 5 minutes before the backup's creation,
+	// and on a slow machine the suite may have started longer ago.
+	now := time.Now()
+	mentions := []fixtures.Mention{{At: now.Add(-time.Second), Namespace: fixtures.NSField, Name: fixtures.NoStatus, Text: fixtures.RejectedStatusLine}}
+	if err := e.CreateControllerPodIn(ctx, ns, pod, fixtures.ControllerImageV2, fixtures.ControllerLabelsV2(), fixtures.ZapLog(now.Add(-time.Hour), now, 50, mentions)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
