@@ -100,3 +100,9 @@ func ParseTaskLabels(v string) (promapi.Matchers, error) {
 	}
 	return m, nil
 }
+
+// PrometheusKube is what finds and reaches a Prometheus through the API
+// server: the session's transport (credentials, --as) and client.
+func (s *Session) PrometheusKube() promapi.Kube {
+	return promapi.Kube{Config: s.Config, Client: s.Clients.Kube}
+}

@@ -135,7 +135,7 @@ func (o *Options) Run(ctx context.Context) error {
 		Timeline:            o.Timeline,
 		Prometheus: &gather.Prometheus{
 			Config:     o.promConfig,
-			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
+			Kube:       o.session.PrometheusKube(),
 			TaskLabels: o.taskLabels,
 			// A timeline shows the alerts' transitions and the
 			// checkpoint's last movement: only it asks for them.

@@ -88,7 +88,7 @@ func (o *Options) Run(ctx context.Context) error {
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, 2*o.promConfig.Timeout)
 		defer cancel()
-		out := promapi.Connect(cctx, o.promConfig, promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube}, o.namespace)
+		out := promapi.Connect(cctx, o.promConfig, o.session.PrometheusKube(), o.namespace)
 		var f *promapi.Fleet
 		if out.Client != nil {
 			fctx, cancel := context.WithTimeout(ctx, o.promConfig.Timeout)

@@ -253,7 +253,7 @@ func (o *Options) addBackup(ctx context.Context, b *bundle.Bundle, reader bundle
 		Timeline: true,
 		Prometheus: &gather.Prometheus{
 			Config:     o.promConfig,
-			Kube:       promapi.Kube{Config: o.session.Config, Client: o.session.Clients.Kube},
+			Kube:       o.session.PrometheusKube(),
 			TaskLabels: o.taskLabels,
 			History:    true,
 		},
